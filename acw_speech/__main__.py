@@ -1,0 +1,3 @@
+from acw_speech.cli import app
+
+app(prog_name="acw")

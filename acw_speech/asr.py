@@ -1,0 +1,123 @@
+"""Audio -> words: faster-whisper on each channel, with word timestamps and the language kept to the allowed list."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from acw_speech.asr_model import resolve_asr_model
+from acw_speech.audio import Audio
+from acw_speech.config import AsrConfig
+from acw_speech.errors import ModelError
+from acw_speech.records import Word
+from acw_speech.speakers import VoiceRegion
+
+
+@dataclass(frozen=True)
+class ChannelWords:
+    """What the recogniser heard on one channel."""
+
+    channel: int
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Recognition:
+    channels: tuple[ChannelWords, ...]
+    language: str | None
+    language_probability: float | None
+    flags: tuple[str, ...] = ()
+
+
+class SpeechRecognizer:
+    """Loads the Whisper model once and transcribes any number of recordings with it."""
+
+    def __init__(self, config: AsrConfig, languages: list[str]):
+        from faster_whisper import WhisperModel  # imported here: loading it costs a second
+
+        self.config = config
+        self.languages = languages
+        self.model_path = resolve_asr_model(config.model)
+        device = config.device if config.device != "auto" else _best_device()
+        compute_type = config.compute_type
+        if compute_type == "default":
+            compute_type = "float16" if device == "cuda" else "int8"
+        threads = config.cpu_threads or os.cpu_count() or 1
+        try:
+            self.model = WhisperModel(self.model_path, device=device, compute_type=compute_type, cpu_threads=threads)
+        except Exception as exc:  # faster-whisper raises RuntimeError, OSError, ValueError, hub errors...
+            raise ModelError(f"cannot load ASR model {config.model!r}: {exc}") from None
+        self.device, self.compute_type = device, compute_type
+
+    def recognize(self, audio: Audio, regions: list[VoiceRegion] | None = None) -> Recognition:
+        """Transcribe each non-silent channel on its own, all in the call's language.
+
+        With `regions` (mono calls), each stretch of speech is transcribed on its own, so every word belongs to
+        exactly one stretch and so to one voice.
+        """
+        voiced = [i for i in range(audio.channels.shape[0]) if i not in audio.silent_channels]
+        if not voiced or regions == []:
+            return Recognition((), None, None)
+        language, probability = self._call_language([audio.channels[i] for i in voiced])
+        flags = []
+        if probability is not None and probability < self.config.language_min_probability:
+            flags.append("language_low_confidence")
+        heard = tuple(ChannelWords(i, self._words(audio.channels[i], i, language, regions)) for i in voiced)
+        if not any(c.words for c in heard):
+            return Recognition(heard, None, None, tuple(flags))
+        return Recognition(heard, language, probability, tuple(flags))
+
+    def _call_language(self, channels: list[np.ndarray]) -> tuple[str, float | None]:
+        """The allowed language Whisper finds most likely, summed over channels (weighted by their length)."""
+        if len(self.languages) == 1:
+            return self.languages[0], None
+        totals = dict.fromkeys(self.languages, 0.0)
+        for samples in channels:
+            try:
+                _, _, all_probs = self.model.detect_language(
+                    samples, vad_filter=self.config.vad, language_detection_segments=2
+                )
+            except (ValueError, IndexError, RuntimeError):
+                continue  # no speech left after VAD on this channel
+            for code, prob in all_probs:
+                if code in totals:
+                    totals[code] += prob
+        best = max(totals, key=totals.get)
+        mass = sum(totals.values())
+        if mass == 0:
+            return best, None
+        return best, round(totals[best] / mass, 4)
+
+    def _words(
+        self, samples: np.ndarray, channel: int, language: str, regions: list[VoiceRegion] | None
+    ) -> tuple[Word, ...]:
+        clips = {"clip_timestamps": [t for r in regions for t in (r.start, r.end)]} if regions else {}
+        segments, _ = self.model.transcribe(
+            samples,
+            language=language,
+            beam_size=self.config.beam_size,
+            vad_filter=self.config.vad,
+            vad_parameters={"min_silence_duration_ms": self.config.min_silence_ms},
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            **clips,
+        )
+        words = []
+        for segment in segments:
+            for w in segment.words or ():
+                text = w.word.strip()
+                if text:
+                    start, end = round(float(w.start), 3), round(float(w.end), 3)
+                    words.append(Word(text, start, end, round(float(w.probability), 4), channel))
+        return tuple(words)
+
+
+def _best_device() -> str:
+    try:
+        import ctranslate2
+
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    except Exception:
+        return "cpu"

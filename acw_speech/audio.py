@@ -1,0 +1,133 @@
+"""Recording -> audio: decode any container to 16 kHz float channels, and decide which channels to transcribe.
+
+Decoding goes through PyAV (FFmpeg), which faster-whisper already depends on. Problems with the file become a
+`RecordingError` carrying the row status of the batch contract (decode_error, empty_audio, too_short, ...).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from acw_speech.config import AudioConfig
+from acw_speech.errors import RecordingError
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded samples, one row per channel that will be transcribed, and what the file said about itself."""
+
+    channels: np.ndarray  # shape (n_channels, n_samples), float32 in [-1, 1], at `sample_rate`
+    sample_rate: int
+    source_channels: int  # channels in the file
+    source_sample_rate: int
+    codec: str
+    layout: str  # mono | stereo | dual_mono
+    silent_channels: tuple[int, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return self.channels.shape[1] / self.sample_rate
+
+
+def load_audio(path: Path, config: AudioConfig) -> Audio:
+    """Decode `path`, check its length, and fold dual-mono channels into one."""
+    if path.stat().st_size == 0:
+        raise RecordingError("decode_error", "file is empty (0 bytes): not an audio recording")
+    samples, source_rate, source_channels, codec = _decode(path, config.sample_rate)
+    flags: list[str] = []
+    if samples.shape[1] == 0:
+        raise RecordingError("empty_audio", f"the {codec or 'audio'} stream holds no samples")
+    truncation = _wav_truncation(path)
+    if truncation:
+        raise RecordingError("decode_error", truncation)
+    duration = samples.shape[1] / config.sample_rate
+    if duration < config.min_duration_s:
+        raise RecordingError("too_short", f"recording lasts {duration:.2f} s, under the minimum {config.min_duration_s} s")
+    if duration > config.max_duration_s:
+        raise RecordingError("too_long", f"recording lasts {duration:.0f} s, over the maximum {config.max_duration_s:.0f} s")
+    layout = "mono" if samples.shape[0] == 1 else "stereo"
+    if layout == "stereo" and _same_signal(samples[0], samples[1], config.dual_mono_correlation):
+        samples = samples.mean(axis=0, keepdims=True)
+        layout = "dual_mono"
+        flags.append("dual_mono")
+    silent = tuple(i for i, ch in enumerate(samples) if _dbfs(ch) < config.silent_channel_dbfs)
+    return Audio(samples, config.sample_rate, source_channels, source_rate, codec, layout, silent, tuple(flags))
+
+
+def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str]:
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise RecordingError("decode_error", f"not a readable audio file: {_describe(exc)}") from None
+    with container:
+        streams = container.streams.audio
+        if not streams:
+            raise RecordingError("decode_error", f"no audio stream in this {container.format.name} file")
+        stream = streams[0]
+        codec = stream.codec_context.name if stream.codec_context else ""
+        source_channels = stream.channels or 1
+        layout = "mono" if source_channels == 1 else "stereo"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+        chunks: list[np.ndarray] = []
+        try:
+            for frame in container.decode(stream):
+                frame.pts = None
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray())
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+        except av.error.FFmpegError as exc:
+            if not chunks:
+                status = "unsupported_codec" if isinstance(exc, av.error.DecoderNotFoundError) else "decode_error"
+                raise RecordingError(status, f"cannot decode {codec or 'audio'} stream: {_describe(exc)}") from None
+            # keep what decoded before the damage; the truncation check decides whether that is acceptable
+        source_rate = stream.sample_rate or rate
+    n_out = 1 if layout == "mono" else 2
+    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((n_out, 0), np.float32)
+    return samples.astype(np.float32, copy=False), source_rate, source_channels, codec
+
+
+def _wav_truncation(path: Path) -> str | None:
+    """For RIFF/WAVE files: the data chunk promises more bytes than the file holds -> a message, else None."""
+    with open(path, "rb") as f:
+        header = f.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return None
+        size = path.stat().st_size
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            chunk_id, chunk_size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if chunk_id == b"data":
+                present = size - f.tell()
+                if chunk_size in (0, 0xFFFFFFFF) or present >= chunk_size:
+                    return None  # streaming writers leave the size open; that is not damage
+                return (
+                    f"truncated WAV: the header declares {chunk_size} bytes of audio but only {present} "
+                    f"are present ({100 * present / chunk_size:.0f} %)"
+                )
+            f.seek(chunk_size + (chunk_size & 1), 1)
+
+
+def _same_signal(left: np.ndarray, right: np.ndarray, threshold: float) -> bool:
+    if not left.any() or not right.any():
+        return False
+    corr = np.corrcoef(left, right)[0, 1]
+    return bool(np.isfinite(corr) and corr >= threshold)
+
+
+def _dbfs(channel: np.ndarray) -> float:
+    rms = float(np.sqrt(np.mean(np.square(channel, dtype=np.float64)))) if channel.size else 0.0
+    return 20 * np.log10(rms) if rms > 0 else -200.0
+
+
+def _describe(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,145 @@
+"""Pipeline settings: one validated place, loaded from `pipelines/*.yaml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from acw_speech.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PIPELINE = PROJECT_ROOT / "pipelines" / "default.yaml"
+MODELS_DIR = PROJECT_ROOT / "models"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AudioConfig(Section):
+    sample_rate: int = Field(16000, description="rate the recogniser works at")
+    min_duration_s: float = Field(0.3, ge=0, description="shorter recordings get status too_short")
+    max_duration_s: float = Field(4 * 3600, gt=0, description="longer recordings get status too_long")
+    dual_mono_correlation: float = Field(
+        0.98, gt=0, le=1, description="two channels this correlated carry the same signal and are one channel"
+    )
+    silent_channel_dbfs: float = Field(-55.0, description="a channel quieter than this (RMS, dBFS) is silent")
+
+
+class AsrConfig(Section):
+    model: str = Field("whisper-base", description="whisper-base (bundled), a CTranslate2 directory or a model name")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str = Field("default", description="default = int8 on CPU, float16 on GPU")
+    cpu_threads: int = Field(0, ge=0, description="0 = all cores")
+    beam_size: int = Field(5, ge=1, le=10)
+    vad: bool = True
+    min_silence_ms: int = Field(500, ge=50, description="VAD: a pause this long splits speech")
+    language_min_probability: float = Field(0.5, ge=0, le=1, description="below this, flag language_low_confidence")
+
+
+class ChannelsConfig(Section):
+    roles: list[Literal["agent", "customer"]] = Field(
+        default_factory=lambda: ["agent", "customer"], description="role of channel 0 (left), channel 1 (right)"
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _two_distinct_roles(cls, roles: list[str]) -> list[str]:
+        if len(roles) != 2 or len(set(roles)) != 2:
+            raise ValueError("give one role per channel, e.g. [agent, customer]")
+        return roles
+
+
+class TurnsConfig(Section):
+    mono_pause_s: float = Field(0.35, gt=0, description="mono: a pause this long may be a change of speaker")
+    max_turn_gap_s: float = Field(3.0, gt=0, description="the same side silent this long starts a new turn")
+
+
+class ReasonsConfig(Section):
+    taxonomy: str = Field("contact_centre", description="a taxonomy in models/<name>/taxonomy.yaml")
+    model: str | None = Field(None, description="a .skops file; default models/<taxonomy>/reason_model.skops")
+    min_confidence: float = Field(0.3, ge=0, le=1, description="below this the reason is 'other'")
+
+    def model_path(self) -> Path:
+        return Path(self.model) if self.model else MODELS_DIR / self.taxonomy / "reason_model.skops"
+
+    def taxonomy_path(self) -> Path:
+        return MODELS_DIR / self.taxonomy / "taxonomy.yaml"
+
+
+class DissatisfactionConfig(Section):
+    long_silence_s: float = Field(20.0, gt=0, description="a gap this long between turns counts as hold/silence")
+    interruption_overlap_s: float = Field(
+        0.5, ge=0, description="a turn starting this long before the other side finished is an interruption"
+    )
+    repeat_decay: float = Field(
+        0.5, ge=0, le=1, description="each further signal of the same kind counts this much less (0.5 = half)"
+    )
+    negation_window: int = Field(3, ge=0, description="words before a phrase searched for 'not', 'no', 'не'")
+    lexicon: str | None = Field(None, description="a lexicon YAML; default models/lexicons/dissatisfaction.yaml")
+
+    def lexicon_path(self) -> Path:
+        return Path(self.lexicon) if self.lexicon else MODELS_DIR / "lexicons" / "dissatisfaction.yaml"
+
+
+class AcwConfig(Section):
+    summary_max_chars: int = Field(400, gt=40)
+    dissatisfied_threshold: float = Field(
+        0.5, ge=0, le=1, description="a dissatisfaction score this high is mentioned in the summary and tagged"
+    )
+    quote_max_words: int = Field(25, ge=3, description="longer customer or agent sentences are cut in the summary")
+    min_issue_words: int = Field(4, ge=1, description="a customer sentence shorter than this is not their issue")
+    lexicon: str | None = Field(None, description="templates and cue phrases; default models/lexicons/acw.yaml")
+
+    def lexicon_path(self) -> Path:
+        return Path(self.lexicon) if self.lexicon else MODELS_DIR / "lexicons" / "acw.yaml"
+
+
+class PipelineConfig(Section):
+    name: str = "default"
+    languages: list[str] = Field(default_factory=lambda: ["en", "ru"], min_length=1)
+    audio: AudioConfig = AudioConfig()
+    asr: AsrConfig = AsrConfig()
+    channels: ChannelsConfig = ChannelsConfig()
+    turns: TurnsConfig = TurnsConfig()
+    reasons: ReasonsConfig = ReasonsConfig()
+    dissatisfaction: DissatisfactionConfig = DissatisfactionConfig()
+    acw: AcwConfig = AcwConfig()
+
+
+def load_pipeline(path: str | Path | None = None) -> PipelineConfig:
+    """Read and validate a pipeline YAML; a wrong key or value is a ConfigError naming it."""
+    path = Path(path) if path else DEFAULT_PIPELINE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"pipeline config not found: {path}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read pipeline config {path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"pipeline config {path} must be a mapping of settings, not {type(raw).__name__}")
+    try:
+        return PipelineConfig(**raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid pipeline config {path}: {problems}") from None
+
+
+def with_overrides(config: PipelineConfig, **sections: dict) -> PipelineConfig:
+    """A copy of `config` with some settings replaced (e.g. asr={"model": ...}), validated like the YAML."""
+    merged = config.model_dump()
+    for section, values in sections.items():
+        if isinstance(merged.get(section), dict):
+            merged[section].update({k: v for k, v in values.items() if v is not None})
+        elif values is not None:
+            merged[section] = values
+    try:
+        return PipelineConfig(**merged)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid setting: {problems}") from None

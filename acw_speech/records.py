@@ -1,0 +1,133 @@
+"""Plain records passed between the stages: recording -> audio -> words -> turns -> analysis -> ACW draft.
+
+Every stage takes and returns these frozen dataclasses; `acw_speech.tables` is the one place that turns them
+into Arrow tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+AGENT = "agent"
+CUSTOMER = "customer"
+UNKNOWN = "unknown"
+ROLES = (AGENT, CUSTOMER, UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with its timing (seconds from the start of the recording)."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+    channel: int = 0
+    speaker: str = ""  # channel role, or a cluster label on mono ("spk0", "spk1") before roles are assigned
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one side said without the other side speaking in between."""
+
+    index: int
+    role: str  # agent | customer | unknown
+    start: float
+    end: float
+    text: str
+    asr_confidence: float  # mean word probability, 0..1
+    channel: int = 0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The call as text: turns in the order they were said, plus what the recogniser told us."""
+
+    turns: tuple[Turn, ...]
+    language: str | None
+    language_probability: float | None
+    role_source: str  # "channels" (stereo map from config) | "inferred" (mono) | "single_speaker"
+    role_confidence: float | None  # confidence of the mono agent guess; 1.0 for channel maps
+    flags: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.turns)
+
+    def text_of(self, role: str) -> str:
+        return " ".join(t.text for t in self.turns if t.role == role)
+
+
+@dataclass(frozen=True)
+class ReasonPrediction:
+    """The contact reason for a whole call, with how sure the model is and which turns decided it."""
+
+    reason: str
+    confidence: float
+    evidence_turns: tuple[int, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)  # reason -> probability, for QA review
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One piece of evidence of dissatisfaction: what kind, in which turn, which words."""
+
+    kind: str  # escalation_request | cancellation_threat | repeat_contact | complaint | negative_sentiment | ...
+    turn_index: int
+    role: str
+    words: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Dissatisfaction:
+    """How unhappy the customer was, 0 (not at all) to 1, and the signals behind the score."""
+
+    score: float
+    signals: tuple[Signal, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Something promised or asked for after the call, with the turn it came from."""
+
+    owner: str  # agent | customer | company
+    action: str
+    turn_index: int
+    due_text: str | None = None  # the words that said when ("tomorrow", "within three days")
+
+
+@dataclass(frozen=True)
+class AcwDraft:
+    """The after-call work an agent would otherwise type: a summary, tags and follow-ups."""
+
+    summary: str
+    tags: tuple[str, ...]
+    follow_ups: tuple[FollowUp, ...] = ()
+    evidence_turns: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """Everything known about one recording after the pipeline ran on it, whatever happened."""
+
+    call_id: str
+    source_path: str
+    status: str
+    processed_at: datetime
+    version: str
+    error_message: str | None = None
+    flags: tuple[str, ...] = ()
+    duration_decoded_s: float | None = None
+    codec: str | None = None
+    source_sample_rate: int | None = None
+    source_channels: int | None = None
+    channel_layout: str | None = None
+    transcript: Transcript | None = None
+    reason: ReasonPrediction | None = None
+    dissatisfaction: Dissatisfaction | None = None
+    draft: AcwDraft | None = None
+    asr_model: str | None = None
+    taxonomy: str | None = None
+    processing_s: float | None = None

@@ -1,0 +1,211 @@
+"""The batch: find recordings, run every stage on each, write the tables and a run summary.
+
+This is the only module that knows the order of the stages. One bad recording never stops the others: whatever
+goes wrong becomes that recording's row (status + error message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from acw_speech import __version__
+from acw_speech.acw import draft_acw
+from acw_speech.asr import SpeechRecognizer
+from acw_speech.audio import load_audio
+from acw_speech.config import PipelineConfig
+from acw_speech.dissatisfaction import score_dissatisfaction
+from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
+from acw_speech.reasons import classify_call, load_reason_model
+from acw_speech.records import CallResult, Transcript
+from acw_speech.speakers import find_voices
+from acw_speech.tables import CALLS_SCHEMA, TURNS_SCHEMA, calls_table, turns_table, write_table
+from acw_speech.turns import build_transcript
+
+AUDIO_EXTENSIONS = {
+    ".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp4", ".wma", ".amr", ".webm",
+    ".au", ".aif", ".aiff", ".gsm", ".caf", ".mka",
+}
+OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anything else makes the run "partly failed"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    out_dir: Path
+    results: tuple[CallResult, ...]
+    wall_s: float
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r.status for r in self.results))
+
+    @property
+    def audio_s(self) -> float:
+        return sum(r.duration_decoded_s or 0.0 for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(r.status in OK_STATUSES for r in self.results) else 2
+
+    def as_dict(self) -> dict:
+        return {
+            "acw_speech_version": __version__,
+            "out_dir": str(self.out_dir),
+            "recordings": len(self.results),
+            "status_counts": self.counts,
+            "audio_hours": round(self.audio_s / 3600, 4),
+            "wall_s": round(self.wall_s, 2),
+            "real_time_factor": round(self.wall_s / self.audio_s, 4) if self.audio_s else None,
+            "exit_code": self.exit_code,
+        }
+
+
+class CallAnalyzer:
+    """Holds the loaded models and runs every stage on one recording."""
+
+    def __init__(self, config: PipelineConfig):
+        self.config = config
+        self.reason_model = load_reason_model(config.reasons.model_path())
+        self.reason_names = reason_display_names(config.reasons.taxonomy_path())
+        self.recognizer = SpeechRecognizer(config.asr, config.languages)
+
+    def process(self, path: Path) -> CallResult:
+        """Every stage on one recording; any failure becomes the row's status and message."""
+        started = time.monotonic()
+        result = CallResult(
+            call_id=content_id(path), source_path=str(path), status="failed",
+            processed_at=datetime.now(timezone.utc), version=__version__, asr_model=self.config.asr.model,
+            taxonomy=self.config.reasons.taxonomy,
+        )
+        try:
+            result = self._transcribe_and_analyze(path, result)
+        except RecordingError as exc:
+            result = replace(result, status=exc.status, error_message=str(exc))
+        except AcwError:
+            raise  # a setup problem (model, config): the whole run stops with a clear message
+        except Exception as exc:  # one broken recording must not stop the batch
+            result = replace(result, status="failed", error_message=f"{type(exc).__name__}: {exc}")
+        return replace(result, processing_s=round(time.monotonic() - started, 3))
+
+    def _transcribe_and_analyze(self, path: Path, result: CallResult) -> CallResult:
+        audio = load_audio(path, self.config.audio)
+        result = replace(
+            result, duration_decoded_s=round(audio.duration_s, 3), codec=audio.codec,
+            source_sample_rate=audio.source_sample_rate, source_channels=audio.source_channels,
+            channel_layout=audio.layout, flags=audio.flags,
+        )
+        regions = None
+        if audio.channels.shape[0] == 1:
+            regions = find_voices(audio.channels[0], audio.sample_rate, self.config.turns.mono_pause_s)
+        heard = self.recognizer.recognize(audio, regions)
+        transcript = build_transcript(audio, heard, self.config.channels, self.config.turns, regions)
+        if not transcript.turns:
+            empty = Transcript((), None, None, transcript.role_source, None, transcript.flags)
+            return replace(result, status="no_speech", transcript=empty)
+        return replace(result, status="ok", **self.analyze(transcript))
+
+    def analyze(self, transcript: Transcript) -> dict:
+        """Contact reason, dissatisfaction and the ACW draft for a transcript (no audio needed)."""
+        reason = classify_call(transcript.turns, self.reason_model, self.config.reasons)
+        dissatisfaction = score_dissatisfaction(transcript, self.config.dissatisfaction)
+        draft = draft_acw(transcript, reason, dissatisfaction, self.config.acw, self.reason_names)
+        return {"transcript": transcript, "reason": reason, "dissatisfaction": dissatisfaction, "draft": draft}
+
+
+def run_batch(
+    inputs: Iterable[str | Path],
+    out_dir: Path,
+    config: PipelineConfig,
+    on_start: Callable[[list[Path]], None] | None = None,
+    on_done: Callable[[CallResult], None] | None = None,
+) -> RunSummary:
+    """Process every recording under `inputs` and write `calls.parquet`, `turns.parquet` and `run_summary.json`."""
+    started = time.monotonic()
+    recordings = find_recordings(inputs)
+    prepare_output(out_dir)
+    analyzer = CallAnalyzer(config)
+    if on_start:
+        on_start(recordings)
+    results = []
+    for path in recordings:
+        results.append(analyzer.process(path))
+        if on_done:
+            on_done(results[-1])
+    write_results(results, out_dir)
+    summary = RunSummary(out_dir, tuple(results), time.monotonic() - started)
+    (out_dir / "run_summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    return summary
+
+
+def find_recordings(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files given by name are taken as they are; folders are searched recursively for audio files."""
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise AcwError(f"input not found: {path}")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise AcwError("no recordings found in the inputs given")
+    return unique
+
+
+def prepare_output(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
+
+
+def write_results(results: list[CallResult], out_dir: Path) -> None:
+    """Write both tables; rows of calls processed in earlier runs into the same folder are kept."""
+    new_ids = {r.call_id for r in results}
+    for name, schema, table in (
+        ("calls.parquet", CALLS_SCHEMA, calls_table(results)),
+        ("turns.parquet", TURNS_SCHEMA, turns_table(results)),
+    ):
+        path = out_dir / name
+        if path.exists():
+            earlier = pq.read_table(path, schema=schema)
+            keep = [cid not in new_ids for cid in earlier.column("call_id").to_pylist()]
+            table = pa.concat_tables([earlier.filter(pa.array(keep, pa.bool_())), table])
+        write_table(table, path)
+
+
+def content_id(path: Path) -> str:
+    """A call's id: the first 16 hex digits of the SHA-256 of its bytes (same recording, same id)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        digest.update(str(path).encode("utf-8", "replace"))
+    return digest.hexdigest()[:16]
+
+
+def reason_display_names(taxonomy_path: Path) -> dict[str, dict[str, str]]:
+    """reason id -> {language: display name}, from the taxonomy YAML."""
+    try:
+        taxonomy = yaml.safe_load(taxonomy_path.read_text(encoding="utf-8"))
+        return {r["id"]: dict(r.get("display_name", {})) for r in taxonomy["reasons"]}
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read taxonomy {taxonomy_path}: {exc}") from None

@@ -1,0 +1,60 @@
+"""Bad recordings among good ones: each gets its own row and message, the good ones are processed, exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import SAMPLE_AUDIO, acw
+
+
+def test_truncated_empty_and_fake_wavs_fail_alone(tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(SAMPLE_AUDIO / "stereo_diarization.wav", batch / "good.wav")
+    whole = (SAMPLE_AUDIO / "double_charge_refund.wav").read_bytes()
+    (batch / "truncated.wav").write_bytes(whole[: len(whole) // 3])
+    (batch / "empty.wav").write_bytes(b"")
+    (batch / "notes.wav").write_text("Customer called about a refund. This is a text file, not audio.\n")
+    out = tmp_path / "out"
+
+    proc = acw("run", str(batch), "--out", str(out))
+
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    import pandas as pd
+
+    calls = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+    assert sorted(calls.index) == ["empty.wav", "good.wav", "notes.wav", "truncated.wav"]
+    assert calls.loc["good.wav", "status"] == "ok"
+    assert calls.loc["good.wav", "n_turns"] >= 2
+    for name in ("truncated.wav", "empty.wav", "notes.wav"):
+        assert calls.loc[name, "status"] == "decode_error", name
+        assert calls.loc[name, "error_message"], name
+    assert "truncated" in calls.loc["truncated.wav", "error_message"]
+    assert "0 bytes" in calls.loc["empty.wav", "error_message"]
+    turns = pd.read_parquet(out / "turns.parquet")
+    assert set(turns.call_id) == {calls.loc["good.wav", "call_id"]}
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    proc = acw("run", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "input not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_wrong_pipeline_key_is_named(tmp_path):
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("asr:\n  beam_sise: 5\n")
+    proc = acw("run", str(SAMPLE_AUDIO / "jfk.flac"), "--out", str(tmp_path / "out"), "--pipeline", str(pipeline))
+    assert proc.returncode == 1
+    assert "asr.beam_sise" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = acw("run", str(SAMPLE_AUDIO / "jfk.flac"), "--out", str(blocker / "out"))
+    assert proc.returncode == 1
+    assert "cannot write to output directory" in proc.stderr

@@ -1,0 +1,48 @@
+"""Pipeline settings: the shipped YAML is valid; a wrong key or value is named in the error."""
+
+from __future__ import annotations
+
+import pytest
+
+from acw_speech.config import DEFAULT_PIPELINE, load_pipeline, with_overrides
+from acw_speech.errors import ConfigError
+
+
+def test_default_pipeline_loads_with_its_values():
+    config = load_pipeline(DEFAULT_PIPELINE)
+    assert config.languages == ["en", "ru"]
+    assert config.channels.roles == ["agent", "customer"]
+    assert config.asr.model == "whisper-base" and config.asr.vad is True
+    assert config.reasons.model_path().is_file()
+
+
+@pytest.mark.parametrize(
+    "yaml_text, named",
+    [
+        ("asr:\n  beam_sise: 5\n", "asr.beam_sise"),
+        ("asr:\n  device: tpu\n", "asr.device"),
+        ("channels:\n  roles: [agent, agent]\n", "channels.roles"),
+        ("audio:\n  min_duration_s: -1\n", "audio.min_duration_s"),
+        ("languages: []\n", "languages"),
+        ("- just\n- a list\n", "mapping"),
+        ("asr: [unclosed\n", "cannot read"),
+    ],
+)
+def test_wrong_settings_are_named(tmp_path, yaml_text, named):
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError) as caught:
+        load_pipeline(path)
+    assert named in str(caught.value)
+
+
+def test_missing_pipeline_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_pipeline(tmp_path / "nope.yaml")
+
+
+def test_command_line_overrides_are_validated():
+    config = load_pipeline()
+    assert with_overrides(config, asr={"model": "/models/x", "device": None}).asr.model == "/models/x"
+    with pytest.raises(ConfigError, match="asr.device"):
+        with_overrides(config, asr={"device": "gpu"})
