@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,13 @@ class SpeechRecognizer:
         flags = []
         if probability is not None and probability < self.config.language_min_probability:
             flags.append("language_low_confidence")
-        heard = tuple(ChannelWords(i, self._words(audio.channels[i], i, language, regions)) for i in voiced)
+        heard = []
+        for i in voiced:
+            words, looped = drop_repetition_loops(self._words(audio.channels[i], i, language, regions))
+            heard.append(ChannelWords(i, words))
+            if looped:
+                flags.append("repetition_suspected")
+        heard = tuple(heard)
         if not any(c.words for c in heard):
             return Recognition(heard, None, None, tuple(flags))
         return Recognition(heard, language, probability, tuple(flags))
@@ -112,6 +119,35 @@ class SpeechRecognizer:
                     start, end = round(float(w.start), 3), round(float(w.end), 3)
                     words.append(Word(text, start, end, round(float(w.probability), 4), channel))
         return tuple(words)
+
+
+LOOP_MIN_REPEATS = 4  # a word or phrase said this many times in a row is the decoder looping, not the caller
+
+
+def drop_repetition_loops(words: tuple[Word, ...], max_period: int = 3) -> tuple[tuple[Word, ...], bool]:
+    """Keep one copy of any 1-3 word phrase repeated back to back LOOP_MIN_REPEATS times or more.
+
+    Whisper sometimes falls into a loop on unclear audio ("дем -дем -дем ..."); people do not repeat a phrase
+    four times running. Returns the cleaned words and whether a loop was found.
+    """
+    keys = [re.sub(r"[^\w]", "", w.text.lower()) for w in words]
+    keep = [True] * len(words)
+    found = False
+    i = 0
+    while i < len(words):
+        for period in range(1, max_period + 1):
+            phrase = keys[i : i + period]
+            repeats = 1
+            while keys[i + repeats * period : i + (repeats + 1) * period] == phrase and len(phrase) == period:
+                repeats += 1
+            if repeats >= LOOP_MIN_REPEATS and any(phrase):
+                for j in range(i + period, i + repeats * period):
+                    keep[j] = False
+                found = True
+                i += repeats * period - 1
+                break
+        i += 1
+    return tuple(w for w, k in zip(words, keep) if k), found
 
 
 def _best_device() -> str:

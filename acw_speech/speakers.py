@@ -76,7 +76,12 @@ def _pitch_octaves(clip: np.ndarray, rate: int, frame: int = 640, hop: int = 160
     autocorr = np.fft.irfft(np.abs(np.fft.rfft(frames, 2 * frame, axis=1)) ** 2, axis=1)[:, :frame]
     autocorr /= autocorr[:, :1] + 1e-9
     low, high = rate // 400, rate // 60
-    lag = low + autocorr[:, low:high].argmax(axis=1)
+    window = autocorr[:, low - 1 : high + 1]
+    inner = window[:, 1:-1]
+    is_peak = (inner >= window[:, :-2]) & (inner >= window[:, 2:])
+    # the first peak nearly as high as the highest: the highest alone often sits at twice the period
+    strong = is_peak & (inner >= 0.85 * inner.max(axis=1, keepdims=True))
+    lag = low + strong.argmax(axis=1)
     peak = autocorr[np.arange(len(frames)), lag]
     energy = (frames**2).mean(axis=1)
     voiced = (peak > 0.45) & (energy > np.percentile(energy, 40))

@@ -110,8 +110,8 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
             "Angry customer calling for the third time wants to cancel the service, says it "
             "is unacceptable and asks for a manager; the agent escalates to a supervisor."
         ),
-        agent=Voice("en-us", 40, 155),
-        customer=Voice("en-gb+m3", 70, 160),
+        agent=Voice("en-us", 30, 155),
+        customer=Voice("en-gb+m3", 85, 160),
         turns=(
             ("agent", "Thank you for calling Northwind Mobile, this is Sam, how can I help you today?"),
             ("customer", "This is the third time I'm calling. I want to cancel my service."),
@@ -160,8 +160,8 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
             "An order placed two weeks ago never arrived and tracking is stuck; the agent "
             "re-ships it and will email the new tracking number tomorrow."
         ),
-        agent=Voice("en-us", 50, 160),
-        customer=Voice("en-gb+f4", 60, 150),
+        agent=Voice("en-us", 30, 160),
+        customer=Voice("en-gb+f4", 90, 150),
         turns=(
             ("agent", "Thank you for calling Northwind Store, this is Sam, how can I help you today?"),
             ("customer", "Hi, I placed an order two weeks ago and it never arrived."),
@@ -185,15 +185,15 @@ DEMO_CALLS: tuple[DemoCall, ...] = (
             "the money back; the agent opens a return request, refund within ten days."
         ),
         agent=Voice("ru", 45, 140),
-        customer=Voice("ru+f3", 65, 140),
+        customer=Voice("ru-lv", 70, 125),
         turns=(
             ("agent", "Спасибо, что позвонили в Нордвинд, меня зовут Саша. Как я могу вам помочь?"),
-            ("customer", "Добрый день. Неделю назад я купила у вас чайник, и он не работает."),
-            ("agent", "Извините, пожалуйста. Что с ним случилось?"),
-            ("customer", "Он не включается. Я хочу его вернуть и получить деньги назад."),
-            ("agent", "Хорошо, я открыл заявку на возврат."),
-            ("customer", "Когда вы вернёте мне деньги?"),
-            ("agent", "Мы вернём оплату на вашу карту в течение десяти дней."),
+            ("customer", "Здравствуйте. Я хочу вернуть чайник и получить деньги обратно."),
+            ("agent", "Хорошо. Скажите, пожалуйста, почему вы хотите его вернуть?"),
+            ("customer", "Он сломался через два дня. Я купила его на прошлой неделе."),
+            ("agent", "Понятно. Я оформил возврат товара."),
+            ("customer", "Когда вы вернёте деньги?"),
+            ("agent", "Деньги вернутся на вашу карту в течение десяти дней."),
             ("customer", "Хорошо, спасибо большое."),
         ),
     ),
