@@ -115,11 +115,13 @@ def _progress() -> Progress:
 
 def _print_results(summary) -> None:
     """A short table of what each call became, then the run's totals, on standard output."""
-    out = Console(width=max(Console().width, 140))
+    out = Console(width=max(Console().width, 150))
     table = Table(title=f"{len(summary.results)} recordings -> {summary.out_dir}", title_justify="left")
-    for column, width in (("file", 28), ("status", 12), ("lang", 4), ("turns", 5), ("reason", 22),
-                          ("conf", 4), ("dissat", 6), ("summary / error", 50)):
-        table.add_column(column, max_width=width, no_wrap=True, overflow="ellipsis")
+    for column, width in (("file", 26), ("status", 12), ("lang", 4), ("turns", 5), ("reason", 21),
+                          ("conf", 4), ("dissat", 6), ("summary / error", 44)):
+        short = column in ("status", "lang", "turns", "reason", "conf", "dissat")
+        table.add_column(column, min_width=width if short else None, max_width=width, no_wrap=True,
+                         overflow="ellipsis")
     for r in summary.results:
         t, reason, d = r.transcript, r.reason, r.dissatisfaction
         table.add_row(

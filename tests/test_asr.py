@@ -26,3 +26,28 @@ def test_natural_repetition_is_left_alone():
     text = "no no no, I said no. Yes yes, that's right"
     words, looped = drop_repetition_loops(_words(text))
     assert _text(words) == text and not looped
+
+
+def test_language_is_chosen_among_the_allowed_ones_only():
+    from acw_speech.asr import SpeechRecognizer
+    from acw_speech.audio import load_audio
+    from acw_speech.config import AsrConfig, AudioConfig
+    from conftest import SAMPLE_AUDIO
+
+    audio = load_audio(SAMPLE_AUDIO / "pisets_ru.wav", AudioConfig())
+    assert SpeechRecognizer(AsrConfig(), ["en", "ru"]).recognize(audio).language == "ru"
+    restricted = SpeechRecognizer(AsrConfig(), ["en", "de"]).recognize(audio)
+    assert restricted.language in ("en", "de")
+
+
+def test_asr_model_option_takes_a_local_ctranslate2_folder(tmp_path):
+    from acw_speech.asr_model import assemble_bundled_model
+    from conftest import SAMPLE_AUDIO, acw
+    import pandas as pd
+
+    folder = assemble_bundled_model()  # the cache folder is an ordinary CTranslate2 model folder
+    out = tmp_path / "out"
+    proc = acw("run", str(SAMPLE_AUDIO / "stereo_diarization.wav"), "--out", str(out), "--asr-model", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    calls = pd.read_parquet(out / "calls.parquet")
+    assert calls.asr_model.iloc[0] == str(folder) and calls.n_turns.iloc[0] == 2
