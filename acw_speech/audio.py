@@ -51,6 +51,9 @@ def load_audio(path: Path, config: AudioConfig) -> Audio:
         raise RecordingError("too_short", f"recording lasts {duration:.2f} s, under the minimum {config.min_duration_s} s")
     if duration > config.max_duration_s:
         raise RecordingError("too_long", f"recording lasts {duration:.0f} s, over the maximum {config.max_duration_s:.0f} s")
+    if samples.shape[0] > 2:  # the channel map names two channels; the others are not transcribed
+        flags.append(f"extra_channels_ignored:{samples.shape[0] - 2}")
+        samples = samples[:2]
     layout = "mono" if samples.shape[0] == 1 else "stereo"
     if layout == "stereo" and _same_signal(samples[0], samples[1], config.dual_mono_correlation):
         samples = samples.mean(axis=0, keepdims=True)
@@ -72,7 +75,8 @@ def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str]:
         stream = streams[0]
         codec = stream.codec_context.name if stream.codec_context else ""
         source_channels = stream.channels or 1
-        layout = "mono" if source_channels == 1 else "stereo"
+        # keep every channel apart (never a downmix, which would mix agent and customer); more than two: see below
+        layout = {1: "mono", 2: "stereo"}.get(source_channels, stream.layout)
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         chunks: list[np.ndarray] = []
         try:
@@ -88,8 +92,7 @@ def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str]:
                 raise RecordingError(status, f"cannot decode {codec or 'audio'} stream: {_describe(exc)}") from None
             # keep what decoded before the damage; the truncation check decides whether that is acceptable
         source_rate = stream.sample_rate or rate
-    n_out = 1 if layout == "mono" else 2
-    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((n_out, 0), np.float32)
+    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((source_channels, 0), np.float32)
     return samples.astype(np.float32, copy=False), source_rate, source_channels, codec
 
 

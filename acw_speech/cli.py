@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from acw_speech import __version__
 from acw_speech.errors import AcwError
@@ -63,13 +65,19 @@ def run(
         config = with_overrides(
             config, asr={"model": asr_model, "device": device}, reasons={"taxonomy": taxonomy}, languages=language
         )
+        done, total = [0], [0]
+
+        def started(found):
+            total[0] = len(found)
+            progress.update(task, total=len(found))
+
+        def finished(result):
+            progress.update(task, advance=1, description=result.status)
+            _log_line(done, total, result)
+
         with _progress() as progress:
             task = progress.add_task("calls", total=None)
-            summary = run_batch(
-                inputs, out, config,
-                on_start=lambda found: progress.update(task, total=len(found)),
-                on_done=lambda result: progress.update(task, advance=1, description=result.status),
-            )
+            summary = run_batch(inputs, out, config, on_start=started, on_done=finished)
         _print_results(summary)
         return summary.exit_code
 
@@ -88,7 +96,7 @@ def models_prepare(
     from acw_speech.asr_model import resolve_asr_model
 
     def work() -> int:
-        typer.echo(f"ASR model ready: {resolve_asr_model(asr_model)}")
+        typer.echo(f"ASR model ready: {resolve_asr_model(asr_model, verify=True)}")
         return 0
 
     raise typer.Exit(_guarded(work))
@@ -99,11 +107,24 @@ def _guarded(work) -> int:
     try:
         return work()
     except AcwError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(Text("error: ", style="red") + Text(str(exc)), soft_wrap=True, highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
-        console.print("[red]interrupted[/red]")
+        console.print("[red]interrupted[/red]: the calls finished so far were written")
         return 130
+
+
+def entry_point() -> None:
+    """The `acw` executable: like `app()`, but a usage mistake exits 1 ("could not run"), not click's 2,
+    which acw keeps for "some recordings failed"."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        code = 130
+    except TyperException as exc:  # usage mistakes: unknown option, missing argument, bad value...
+        exc.show()
+        code = 1
+    sys.exit(code or 0)
 
 
 def _progress() -> Progress:
@@ -111,6 +132,14 @@ def _progress() -> Progress:
         TextColumn("[progress.description]{task.description:>12}"), BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=console, disable=not sys.stderr.isatty(),
     )
+
+
+def _log_line(done: list[int], total: list[int], result) -> None:
+    """Without a terminal (cron, a log file) one plain line per call on stderr instead of a progress bar."""
+    done[0] += 1
+    if not sys.stderr.isatty():
+        note = f" ({result.error_message})" if result.error_message else ""
+        print(f"[{done[0]}/{total[0]}] {result.status} {result.source_path}{note}", file=sys.stderr, flush=True)
 
 
 def _print_results(summary) -> None:
@@ -125,9 +154,10 @@ def _print_results(summary) -> None:
     for r in summary.results:
         t, reason, d = r.transcript, r.reason, r.dissatisfaction
         table.add_row(
-            Path(r.source_path).name, r.status, (t.language or "") if t else "", str(len(t.turns)) if t else "",
-            reason.reason if reason else "", f"{reason.confidence:.2f}" if reason else "",
-            f"{d.score:.2f}" if d else "", r.draft.summary if r.draft else (r.error_message or ""),
+            Text(Path(r.source_path).name), r.status, (t.language or "") if t else "",
+            str(len(t.turns)) if t else "", reason.reason if reason else "",
+            f"{reason.confidence:.2f}" if reason else "", f"{d.score:.2f}" if d else "",
+            Text(r.draft.summary if r.draft else (r.error_message or "")),
         )
     out.print(table)
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(summary.counts.items()))

@@ -59,7 +59,9 @@ class TurnsConfig(Section):
 
 
 class ReasonsConfig(Section):
-    taxonomy: str = Field("contact_centre", description="a taxonomy in models/<name>/taxonomy.yaml")
+    taxonomy: str = Field(
+        "contact_centre", pattern=r"^[a-z0-9_]+$", description="a taxonomy in models/<name>/taxonomy.yaml"
+    )
     model: str | None = Field(None, description="a .skops file; default models/<taxonomy>/reason_model.skops")
     min_confidence: float = Field(0.3, ge=0, le=1, description="below this the reason is 'other'")
 
@@ -108,6 +110,16 @@ class PipelineConfig(Section):
     reasons: ReasonsConfig = ReasonsConfig()
     dissatisfaction: DissatisfactionConfig = DissatisfactionConfig()
     acw: AcwConfig = AcwConfig()
+
+    @field_validator("languages")
+    @classmethod
+    def _whisper_knows_them(cls, languages: list[str]) -> list[str]:
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        unknown = [code for code in languages if code not in _LANGUAGE_CODES]
+        if unknown:
+            raise ValueError(f"unknown language code(s) {unknown}; use Whisper's codes such as en, ru, de, uk, kk")
+        return list(dict.fromkeys(languages))
 
 
 def load_pipeline(path: str | Path | None = None) -> PipelineConfig:

@@ -131,3 +131,4 @@ class CallResult:
     asr_model: str | None = None
     taxonomy: str | None = None
     processing_s: float | None = None
+    duplicate_of: str | None = None  # another file with the same bytes, transcribed once for both

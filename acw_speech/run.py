@@ -30,7 +30,7 @@ from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
 from acw_speech.reasons import classify_call, load_reason_model
 from acw_speech.records import CallResult, Transcript
 from acw_speech.speakers import find_voices
-from acw_speech.tables import CALLS_SCHEMA, TURNS_SCHEMA, calls_table, turns_table, write_table
+from acw_speech.tables import TABLES, calls_table, turns_table, write_table
 from acw_speech.turns import build_transcript
 
 AUDIO_EXTENSIONS = {
@@ -80,11 +80,11 @@ class CallAnalyzer:
         self.reason_names = reason_display_names(config.reasons.taxonomy_path())
         self.recognizer = SpeechRecognizer(config.asr, config.languages)
 
-    def process(self, path: Path) -> CallResult:
+    def process(self, path: Path, call_id: str) -> CallResult:
         """Every stage on one recording; any failure becomes the row's status and message."""
         started = time.monotonic()
         result = CallResult(
-            call_id=content_id(path), source_path=str(path), status="failed",
+            call_id=call_id, source_path=str(path), status="failed",
             processed_at=datetime.now(timezone.utc), version=__version__, asr_model=self.config.asr.model,
             taxonomy=self.config.reasons.taxonomy,
         )
@@ -137,14 +137,26 @@ def run_batch(
     analyzer = CallAnalyzer(config)
     if on_start:
         on_start(recordings)
-    results = []
-    for path in recordings:
-        results.append(analyzer.process(path))
-        if on_done:
-            on_done(results[-1])
-    write_results(results, out_dir)
+    results: list[CallResult] = []
+    first_with_content: dict[str, CallResult] = {}
+    try:
+        for path in recordings:
+            call_id = content_id(path)
+            if call_id in first_with_content:  # the same bytes under another name: transcribed once
+                first = first_with_content[call_id]
+                result = replace(first, source_path=str(path), duplicate_of=first.source_path, processing_s=0.0)
+            else:
+                result = first_with_content[call_id] = analyzer.process(path, call_id)
+            results.append(result)
+            if on_done:
+                on_done(result)
+    finally:  # also on Ctrl-C: the calls already done are written, not thrown away
+        write_results(results, out_dir)
     summary = RunSummary(out_dir, tuple(results), time.monotonic() - started)
-    (out_dir / "run_summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    try:
+        (out_dir / "run_summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write {out_dir / 'run_summary.json'}: {exc.strerror or exc}") from None
     return summary
 
 
@@ -166,6 +178,7 @@ def find_recordings(inputs: Iterable[str | Path]) -> list[Path]:
 
 
 def prepare_output(out_dir: Path) -> None:
+    """Check that `out_dir` can be written and that tables already there are ours, before any work starts."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe = out_dir / f".write-test-{os.getpid()}"
@@ -173,21 +186,45 @@ def prepare_output(out_dir: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
+    for name, schema in TABLES.items():
+        _read_earlier(out_dir / name, schema)
 
 
 def write_results(results: list[CallResult], out_dir: Path) -> None:
-    """Write both tables; rows of calls processed in earlier runs into the same folder are kept."""
-    new_ids = {r.call_id for r in results}
-    for name, schema, table in (
-        ("calls.parquet", CALLS_SCHEMA, calls_table(results)),
-        ("turns.parquet", TURNS_SCHEMA, turns_table(results)),
-    ):
+    """Write both tables, keeping the rows of earlier runs into the same folder that this run did not redo.
+
+    Calls are keyed by (call_id, source_path): the same recording under two names keeps two rows. Turns belong to
+    the recording's content, so a recording transcribed again replaces its turns.
+    """
+    redone_calls = {(r.call_id, r.source_path) for r in results}
+    transcribed = {r.call_id for r in results if r.duplicate_of is None}
+    new_tables = {"calls.parquet": calls_table(results), "turns.parquet": turns_table(results)}
+    for name, schema in TABLES.items():
         path = out_dir / name
-        if path.exists():
-            earlier = pq.read_table(path, schema=schema)
-            keep = [cid not in new_ids for cid in earlier.column("call_id").to_pylist()]
+        table = new_tables[name]
+        earlier = _read_earlier(path, schema)
+        if earlier is not None:
+            ids = earlier.column("call_id").to_pylist()
+            if name == "calls.parquet":
+                keep = [(i, p) not in redone_calls for i, p in zip(ids, earlier.column("source_path").to_pylist())]
+            else:
+                keep = [i not in transcribed for i in ids]
             table = pa.concat_tables([earlier.filter(pa.array(keep, pa.bool_())), table])
-        write_table(table, path)
+        try:
+            write_table(table, path)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}; earlier results there are unchanged") from None
+
+
+def _read_earlier(path: Path, schema: pa.Schema) -> pa.Table | None:
+    if not path.exists():
+        return None
+    try:
+        return pq.read_table(path, schema=schema)
+    except (OSError, pa.ArrowException) as exc:
+        raise OutputError(
+            f"{path} exists but is not a table acw-speech can add to ({exc}); choose another --out or move it away"
+        ) from None
 
 
 def content_id(path: Path) -> str:

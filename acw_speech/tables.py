@@ -55,6 +55,7 @@ CALLS_SCHEMA = pa.schema(
         pa.field("asr_model", pa.string()),
         pa.field("taxonomy", pa.string()),
         pa.field("processing_s", pa.float32()),
+        pa.field("duplicate_of", pa.string()),
         pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("acw_speech_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
@@ -74,6 +75,9 @@ TURNS_SCHEMA = pa.schema(
         pa.field("schema_version", pa.string(), nullable=False),
     ]
 )
+
+
+TABLES = {"calls.parquet": CALLS_SCHEMA, "turns.parquet": TURNS_SCHEMA}
 
 
 def transcript_text(transcript: Transcript) -> str:
@@ -113,6 +117,7 @@ def call_row(result: CallResult) -> dict:
         "asr_model": result.asr_model,
         "taxonomy": result.taxonomy,
         "processing_s": result.processing_s,
+        "duplicate_of": result.duplicate_of,
         "processed_at": result.processed_at,
         "acw_speech_version": result.version,
         "schema_version": SCHEMA_VERSION,
@@ -120,7 +125,7 @@ def call_row(result: CallResult) -> dict:
 
 
 def turn_rows(result: CallResult) -> list[dict]:
-    if result.transcript is None:
+    if result.transcript is None or result.duplicate_of is not None:
         return []
     return [
         {

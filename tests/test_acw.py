@@ -215,3 +215,77 @@ def test_whisper_style_lowercase_run_on_turns_still_give_issue_and_follow_up():
 
     assert 'Customer said: "my internet keeps dropping every evening' in result.summary
     assert [(f.owner, f.due_text) for f in result.follow_ups] == [("agent", "within 2 working days")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "due_text"),
+    [
+        ("Of course, I have started the cancellation, and my supervisor will call you back today.", "today"),
+        ("It will be back on your card within 5 business days.", "within 5 business days"),
+        ("The money will be back within 5 business days.", "within 5 business days"),
+        ("The refund will reach your account in three to five days.", "in three to five days"),
+        ("You will get it back within five business days.", "within five business days"),
+        ("Someone from the billing team will call you tomorrow morning.", "tomorrow morning"),
+    ],
+)
+def test_third_party_and_refund_promises_are_the_company_s(sentence, due_text):
+    follow_ups = draft(call("en", ("agent", sentence))).follow_ups
+
+    assert [(f.owner, f.due_text) for f in follow_ups] == [("company", due_text)]
+
+
+def test_supervisor_call_back_after_a_done_deed_keeps_the_promise_in_the_action():
+    sentence = "Of course, I have started the cancellation, and my supervisor will call you back today."
+
+    (follow_up,) = draft(call("en", ("agent", sentence))).follow_ups
+
+    assert "my supervisor will call you back today" in follow_up.action
+    assert not follow_up.action.startswith("Of course")
+
+
+def test_refund_said_as_it_after_the_refund_is_done():
+    transcript = call(
+        "en",
+        ("customer", "I was charged twice this month."),
+        ("agent", "I can see the duplicate payment, and I have refunded it now. It will be back within 5 business days"),
+    )
+
+    follow_ups = [(f.owner, f.turn_index, f.action, f.due_text) for f in draft(transcript).follow_ups]
+
+    assert follow_ups == [("company", 1, "It will be back within 5 business days", "within 5 business days")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "due_text"),
+    [
+        ("Руководитель перезвонит вам сегодня", "сегодня"),
+        ("Деньги вернутся на вашу карту в течение десяти дней", "в течение десяти дней"),
+        ("Техник приедет завтра утром", "завтра утром"),
+        ("Деньги вернутся в течение трёх-пяти рабочих дней", "в течение трёх-пяти рабочих дней"),
+    ],
+)
+def test_russian_third_party_and_refund_promises_are_the_company_s(sentence, due_text):
+    follow_ups = draft(call("ru", ("agent", sentence))).follow_ups
+
+    assert [(f.owner, f.action, f.due_text) for f in follow_ups] == [("company", sentence, due_text)]
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "I called you yesterday."),
+        ("en", "The technician came last week."),
+        ("en", "The refund was processed yesterday."),
+        ("en", "The money will not be back today."),
+        ("en", "Will the money be back within 5 days?"),
+        ("en", "It will be cheaper next month."),
+        ("en", "I'll check that for you now."),
+        ("ru", "Я звонил вам вчера"),
+        ("ru", "Техник приходил на прошлой неделе"),
+        ("ru", "Деньги вернулись вчера"),
+        ("ru", "Руководитель не перезвонит сегодня"),
+        ("ru", "Техник приедет завтра утром?"),
+    ],
+)
+def test_past_negated_and_questioned_statements_are_not_follow_ups(language, sentence):
+    assert draft(call(language, ("agent", sentence))).follow_ups == ()

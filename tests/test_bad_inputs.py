@@ -58,3 +58,20 @@ def test_unwritable_output_is_a_clear_error(tmp_path):
     proc = acw("run", str(SAMPLE_AUDIO / "jfk.flac"), "--out", str(blocker / "out"))
     assert proc.returncode == 1
     assert "cannot write to output directory" in proc.stderr
+
+
+def test_usage_mistake_exits_1_not_2(tmp_path):
+    proc = acw("run", "--no-such-option", str(SAMPLE_AUDIO))
+    assert proc.returncode == 1
+    assert "No such option" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_language_is_refused_at_start(tmp_path):
+    proc = acw("run", str(SAMPLE_AUDIO / "jfk.flac"), "--out", str(tmp_path / "out"), "--language", "xx")
+    assert proc.returncode == 1 and "unknown language" in proc.stderr
+    assert not (tmp_path / "out" / "calls.parquet").exists()
+
+
+def test_markup_like_file_names_are_shown_as_they_are(tmp_path):
+    proc = acw("run", str(tmp_path / "[red]missing.wav"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "[red]missing.wav" in proc.stderr

@@ -24,6 +24,7 @@ def test_default_pipeline_loads_with_its_values():
         ("channels:\n  roles: [agent, agent]\n", "channels.roles"),
         ("audio:\n  min_duration_s: -1\n", "audio.min_duration_s"),
         ("languages: []\n", "languages"),
+        ("languages: [en, xx]\n", "unknown language"),
         ("- just\n- a list\n", "mapping"),
         ("asr: [unclosed\n", "cannot read"),
     ],

@@ -1,0 +1,79 @@
+"""The batch: duplicates, earlier outputs, interruptions; driven through the library API."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from acw_speech.config import load_pipeline
+from acw_speech.errors import OutputError
+from acw_speech.run import run_batch
+from conftest import SAMPLE_AUDIO
+
+CONFIG = load_pipeline()
+
+
+@pytest.fixture
+def two_copies(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLE_AUDIO / "stereo_diarization.wav", folder / "one.wav")
+    shutil.copy(SAMPLE_AUDIO / "stereo_diarization.wav", folder / "two.wav")
+    return folder
+
+
+def test_same_recording_under_two_names_is_transcribed_once_and_keeps_two_rows(tmp_path, two_copies):
+    out = tmp_path / "out"
+    summary = run_batch([two_copies], out, CONFIG)
+    calls = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+    assert len(calls) == 2 and calls.call_id.nunique() == 1
+    assert calls.loc["two.wav", "duplicate_of"] == str(two_copies / "one.wav")
+    assert pd.isna(calls.loc["one.wav", "duplicate_of"])
+    turns = pd.read_parquet(out / "turns.parquet")
+    assert not turns.duplicated(["call_id", "turn_index"]).any() and len(turns) == 2
+    assert summary.exit_code == 0
+
+    run_batch([two_copies / "two.wav"], out, CONFIG)  # re-running one name keeps the other's row
+    calls = pd.read_parquet(out / "calls.parquet")
+    assert sorted(calls.file_name) == ["one.wav", "two.wav"]
+    assert len(pd.read_parquet(out / "turns.parquet")) == 2
+
+
+def test_a_foreign_calls_parquet_is_refused_before_any_work(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "calls.parquet").write_text("garbage")
+    with pytest.raises(OutputError, match="not a table acw-speech can add to"):
+        run_batch([SAMPLE_AUDIO / "stereo_diarization.wav"], out, CONFIG)
+    assert (out / "calls.parquet").read_text() == "garbage"
+
+
+def test_interrupted_run_keeps_the_calls_already_done(tmp_path, two_copies):
+    shutil.copy(SAMPLE_AUDIO / "pisets_ru.wav", two_copies / "three.wav")
+    out = tmp_path / "out"
+
+    def stop_after_first(result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([two_copies], out, CONFIG, on_done=stop_after_first)
+    calls = pd.read_parquet(out / "calls.parquet")
+    assert list(calls.file_name) == ["one.wav"] and calls.status.iloc[0] == "ok"
+    assert len(pd.read_parquet(out / "turns.parquet")) == 2
+
+
+def test_more_than_two_channels_uses_the_mapped_two_and_says_so(tmp_path):
+    import subprocess
+
+    five = tmp_path / "five.wav"
+    subprocess.run(["sox", str(SAMPLE_AUDIO / "stereo_diarization.wav"), "-c", "5", str(five), "remix", "1", "2",
+                    "1v0.1", "2v0.1", "1v0.1"], check=True, capture_output=True)
+    out = tmp_path / "out"
+    run_batch([five], out, CONFIG)
+    row = pd.read_parquet(out / "calls.parquet").iloc[0]
+    assert row.status == "ok" and row.source_channels == 5 and row.channel_layout == "stereo"
+    assert "extra_channels_ignored:3" in list(row["flags"])
+    turns = pd.read_parquet(out / "turns.parquet")
+    assert set(turns.role) == {"agent", "customer"}
