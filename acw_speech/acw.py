@@ -16,9 +16,18 @@ from pathlib import Path
 import yaml
 
 from acw_speech.config import AcwConfig
-from acw_speech.dissatisfaction import tokenize
 from acw_speech.errors import ConfigError
-from acw_speech.records import AGENT, CUSTOMER, AcwDraft, Dissatisfaction, FollowUp, ReasonPrediction, Transcript, Turn
+from acw_speech.records import (
+    AGENT,
+    CUSTOMER,
+    AcwDraft,
+    Dissatisfaction,
+    FollowUp,
+    ReasonPrediction,
+    Transcript,
+    Turn,
+)
+from acw_speech.text import tokenize
 
 COMPANY = "company"
 DEFAULT_LANGUAGE = "en"

@@ -36,7 +36,9 @@ class SpeechRecognizer:
     """Loads the Whisper model once and transcribes any number of recordings with it."""
 
     def __init__(self, config: AsrConfig, languages: list[str]):
-        from faster_whisper import WhisperModel  # imported here: loading it costs a second
+        from faster_whisper import (
+            WhisperModel,  # imported here: loading it costs a second
+        )
 
         self.config = config
         self.languages = languages
@@ -51,7 +53,11 @@ class SpeechRecognizer:
         try:
             self.model = WhisperModel(self.model_path, device=device, compute_type=compute_type, cpu_threads=threads)
         except Exception as exc:  # faster-whisper raises RuntimeError, OSError, ValueError, hub errors...
-            hint = " (if the cached copy is damaged, `acw models prepare` rebuilds it)" if config.model == "whisper-base" else ""
+            hint = (
+                " (if the cached copy is damaged, `acw models prepare` rebuilds it)"
+                if config.model == "whisper-base"
+                else ""
+            )
             raise ModelError(f"cannot load ASR model {config.model!r}: {exc}{hint}") from None
         self.device, self.compute_type = device, compute_type
 

@@ -48,9 +48,13 @@ def load_audio(path: Path, config: AudioConfig) -> Audio:
         raise RecordingError("decode_error", truncation)
     duration = samples.shape[1] / config.sample_rate
     if duration < config.min_duration_s:
-        raise RecordingError("too_short", f"recording lasts {duration:.2f} s, under the minimum {config.min_duration_s} s")
+        raise RecordingError(
+            "too_short", f"recording lasts {duration:.2f} s, under the minimum {config.min_duration_s} s"
+        )
     if duration > config.max_duration_s:
-        raise RecordingError("too_long", f"recording lasts {duration:.0f} s, over the maximum {config.max_duration_s:.0f} s")
+        raise RecordingError(
+            "too_long", f"recording lasts {duration:.0f} s, over the maximum {config.max_duration_s:.0f} s"
+        )
     if samples.shape[0] > 2:  # the channel map names two channels; the others are not transcribed
         flags.append(f"extra_channels_ignored:{samples.shape[0] - 2}")
         samples = samples[:2]

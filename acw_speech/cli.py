@@ -7,11 +7,17 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from acw_speech import __version__
 from acw_speech.errors import AcwError
@@ -42,7 +48,9 @@ def main(
 def run(
     inputs: list[Path] = typer.Argument(..., help="Recordings, or folders searched recursively for audio files."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for calls.parquet, turns.parquet, run_summary.json."),
-    pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline YAML (default: pipelines/default.yaml)."),
+    pipeline: Optional[Path] = typer.Option(
+        None, "--pipeline", "-p", help="Pipeline YAML (default: pipelines/default.yaml)."
+    ),
     asr_model: Optional[str] = typer.Option(
         None, "--asr-model", help="whisper-base (bundled), a CTranslate2 model folder, or a faster-whisper model name."
     ),
@@ -129,8 +137,12 @@ def entry_point() -> None:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[progress.description]{task.description:>12}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=console, disable=not sys.stderr.isatty(),
+        TextColumn("[progress.description]{task.description:>12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
     )
 
 
@@ -146,17 +158,28 @@ def _print_results(summary) -> None:
     """A short table of what each call became, then the run's totals, on standard output."""
     out = Console(width=max(Console().width, 150))
     table = Table(title=f"{len(summary.results)} recordings -> {summary.out_dir}", title_justify="left")
-    for column, width in (("file", 26), ("status", 12), ("lang", 4), ("turns", 5), ("reason", 21),
-                          ("conf", 4), ("dissat", 6), ("summary / error", 44)):
+    for column, width in (
+        ("file", 26),
+        ("status", 12),
+        ("lang", 4),
+        ("turns", 5),
+        ("reason", 21),
+        ("conf", 4),
+        ("dissat", 6),
+        ("summary / error", 44),
+    ):
         short = column in ("status", "lang", "turns", "reason", "conf", "dissat")
-        table.add_column(column, min_width=width if short else None, max_width=width, no_wrap=True,
-                         overflow="ellipsis")
+        table.add_column(column, min_width=width if short else None, max_width=width, no_wrap=True, overflow="ellipsis")
     for r in summary.results:
         t, reason, d = r.transcript, r.reason, r.dissatisfaction
         table.add_row(
-            Text(Path(r.source_path).name), r.status, (t.language or "") if t else "",
-            str(len(t.turns)) if t else "", reason.reason if reason else "",
-            f"{reason.confidence:.2f}" if reason else "", f"{d.score:.2f}" if d else "",
+            Text(Path(r.source_path).name),
+            r.status,
+            (t.language or "") if t else "",
+            str(len(t.turns)) if t else "",
+            reason.reason if reason else "",
+            f"{reason.confidence:.2f}" if reason else "",
+            f"{d.score:.2f}" if d else "",
             Text(r.draft.summary if r.draft else (r.error_message or "")),
         )
     out.print(table)

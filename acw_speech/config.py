@@ -136,9 +136,7 @@ def load_pipeline(path: str | Path | None = None) -> PipelineConfig:
     try:
         return PipelineConfig(**raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid pipeline config {path}: {problems}") from None
 
 

@@ -16,27 +16,22 @@ import yaml
 
 from acw_speech.config import DissatisfactionConfig
 from acw_speech.errors import ConfigError
-from acw_speech.records import AGENT, CUSTOMER, UNKNOWN, Dissatisfaction, Signal, Transcript, Turn
+from acw_speech.records import (
+    AGENT,
+    CUSTOMER,
+    UNKNOWN,
+    Dissatisfaction,
+    Signal,
+    Transcript,
+    Turn,
+)
+from acw_speech.text import Token, dictionary_form, tokenize
 
 GAP = "..."  # in a lexicon phrase: up to MAX_GAP_WORDS other words may sit here
 MAX_GAP_WORDS = 3
 NEGATION_AFTER_WORDS = 2  # words after a phrase searched for a trailing negation ("претензий нет")
 INTERRUPTION_QUOTE_WORDS = 5
-
-_WORD = re.compile(r"\w[\w'’]*(?:-\w+)*", re.UNICODE)
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.,;:!?…]")
-
-
-@dataclass(frozen=True)
-class Token:
-    """One word of a turn: where it is in the text, its dictionary form and (Russian) grammar tags."""
-
-    text: str
-    start: int
-    end: int
-    lemma: str
-    grammar: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -57,38 +52,6 @@ class Lexicon:
     negators_after: frozenset[str]
     negation_stops: frozenset[str]
     spellings: dict[str, str]
-
-
-@lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3  # loaded on first Russian word only: ~0.1 s and a few MB of dictionaries
-
-    return pymorphy3.MorphAnalyzer()
-
-
-@lru_cache(maxsize=50_000)
-def _russian_form(word: str) -> tuple[str, frozenset[str]]:
-    parse = _morph().parse(word)[0]
-    return parse.normal_form.replace("ё", "е"), frozenset(parse.tag.grammemes)
-
-
-def _analyse(word: str, spellings: dict[str, str]) -> tuple[str, frozenset[str]]:
-    word = word.lower().replace("’", "'")
-    word = spellings.get(word, word)
-    return _russian_form(word) if _CYRILLIC.search(word) else (word, frozenset())
-
-
-def dictionary_form(word: str, spellings: dict[str, str] | None = None) -> str:
-    """The lemma used for matching: pymorphy3's normal form for Russian, the lower-cased word otherwise."""
-    return _analyse(word, spellings or {})[0]
-
-
-def tokenize(text: str, spellings: dict[str, str] | None = None) -> list[Token]:
-    """Split a turn into words, each with its character span, dictionary form and Russian grammar tags."""
-    return [
-        Token(match.group(), match.start(), match.end(), *_analyse(match.group(), spellings or {}))
-        for match in _WORD.finditer(text)
-    ]
 
 
 def score_dissatisfaction(transcript: Transcript, config: DissatisfactionConfig) -> Dissatisfaction:

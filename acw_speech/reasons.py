@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from acw_speech.config import ReasonsConfig
 from acw_speech.errors import ModelError
 from acw_speech.records import AGENT, CUSTOMER, ReasonPrediction, Turn
+from acw_speech.text import russian_form
 
 OTHER = "other"
 MIN_SUBSTANTIVE_WORDS = 4  # shorter turns ("yes", "okay thanks") say nothing about why the customer called
@@ -30,27 +30,29 @@ MAX_EVIDENCE = 3
 _CYRILLIC_WORD = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
 
 # Every type the shipped pipeline is made of; skops refuses anything else, so a tampered file cannot run code.
-ALLOWED_TYPES = frozenset({
-    "builtins.dict",
-    "builtins.float",
-    "builtins.int",
-    "builtins.list",
-    "builtins.slice",
-    "builtins.str",
-    "builtins.tuple",
-    "acw_speech.reasons.with_russian_lemmas",
-    "numpy.dtype",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._function_transformer.FunctionTransformer",
-})
+ALLOWED_TYPES = frozenset(
+    {
+        "builtins.dict",
+        "builtins.float",
+        "builtins.int",
+        "builtins.list",
+        "builtins.slice",
+        "builtins.str",
+        "builtins.tuple",
+        "acw_speech.reasons.with_russian_lemmas",
+        "numpy.dtype",
+        "numpy.float64",
+        "numpy.int64",
+        "numpy.ndarray",
+        "scipy.sparse._csr.csr_matrix",
+        "sklearn.feature_extraction.text.TfidfTransformer",
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+        "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.Pipeline",
+        "sklearn.preprocessing._function_transformer.FunctionTransformer",
+    }
+)
 
 
 def with_russian_lemmas(texts: Sequence[str]) -> list[str]:
@@ -66,16 +68,8 @@ def _with_lemmas(text: str) -> str:
     return text + " | " + " ".join(lemmas) if lemmas else text
 
 
-@lru_cache(maxsize=100_000)
 def _lemma(word: str) -> str:
-    return _morph().parse(word)[0].normal_form
-
-
-@lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3  # loads its dictionaries (~1 s), so only when Russian text is seen
-
-    return pymorphy3.MorphAnalyzer()
+    return russian_form(word)[0]
 
 
 @dataclass(frozen=True)
@@ -144,11 +138,7 @@ def classify_call(turns: Sequence[Turn], model: ReasonModel, config: ReasonsConf
 
 def _reason_turns(turns: Sequence[Turn]) -> list[Turn]:
     """The customer's turns; without a customer, whatever is not the agent; failing that, every turn."""
-    return (
-        [t for t in turns if t.role == CUSTOMER]
-        or [t for t in turns if t.role != AGENT]
-        or list(turns)
-    )
+    return [t for t in turns if t.role == CUSTOMER] or [t for t in turns if t.role != AGENT] or list(turns)
 
 
 def _turn_weights(turns: Sequence[Turn], top_reasons: Sequence[str]) -> np.ndarray:

@@ -34,8 +34,25 @@ from acw_speech.tables import TABLES, calls_table, turns_table, write_table
 from acw_speech.turns import build_transcript
 
 AUDIO_EXTENSIONS = {
-    ".wav", ".wave", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp4", ".wma", ".amr", ".webm",
-    ".au", ".aif", ".aiff", ".gsm", ".caf", ".mka",
+    ".wav",
+    ".wave",
+    ".flac",
+    ".mp3",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".m4a",
+    ".aac",
+    ".mp4",
+    ".wma",
+    ".amr",
+    ".webm",
+    ".au",
+    ".aif",
+    ".aiff",
+    ".gsm",
+    ".caf",
+    ".mka",
 }
 OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anything else makes the run "partly failed"
 
@@ -84,8 +101,12 @@ class CallAnalyzer:
         """Every stage on one recording; any failure becomes the row's status and message."""
         started = time.monotonic()
         result = CallResult(
-            call_id=call_id, source_path=str(path), status="failed",
-            processed_at=datetime.now(timezone.utc), version=__version__, asr_model=self.config.asr.model,
+            call_id=call_id,
+            source_path=str(path),
+            status="failed",
+            processed_at=datetime.now(timezone.utc),
+            version=__version__,
+            asr_model=self.config.asr.model,
             taxonomy=self.config.reasons.taxonomy,
         )
         try:
@@ -101,9 +122,13 @@ class CallAnalyzer:
     def _transcribe_and_analyze(self, path: Path, result: CallResult) -> CallResult:
         audio = load_audio(path, self.config.audio)
         result = replace(
-            result, duration_decoded_s=round(audio.duration_s, 3), codec=audio.codec,
-            source_sample_rate=audio.source_sample_rate, source_channels=audio.source_channels,
-            channel_layout=audio.layout, flags=audio.flags,
+            result,
+            duration_decoded_s=round(audio.duration_s, 3),
+            codec=audio.codec,
+            source_sample_rate=audio.source_sample_rate,
+            source_channels=audio.source_channels,
+            channel_layout=audio.layout,
+            flags=audio.flags,
         )
         regions = None
         if audio.channels.shape[0] == 1:
@@ -213,7 +238,9 @@ def write_results(results: list[CallResult], out_dir: Path) -> None:
         try:
             write_table(table, path)
         except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}; earlier results there are unchanged") from None
+            raise OutputError(
+                f"cannot write {path}: {exc.strerror or exc}; earlier results there are unchanged"
+            ) from None
 
 
 def _read_earlier(path: Path, schema: pa.Schema) -> pa.Table | None:

@@ -17,8 +17,13 @@ from acw_speech.records import CallResult, Transcript
 SCHEMA_VERSION = "1"
 
 SIGNAL = pa.struct(
-    [("kind", pa.string()), ("turn_index", pa.int32()), ("role", pa.string()), ("words", pa.string()),
-     ("weight", pa.float32())]
+    [
+        ("kind", pa.string()),
+        ("turn_index", pa.int32()),
+        ("role", pa.string()),
+        ("words", pa.string()),
+        ("weight", pa.float32()),
+    ]
 )
 FOLLOW_UP = pa.struct(
     [("owner", pa.string()), ("action", pa.string()), ("turn_index", pa.int32()), ("due_text", pa.string())]
@@ -129,8 +134,14 @@ def turn_rows(result: CallResult) -> list[dict]:
         return []
     return [
         {
-            "call_id": result.call_id, "turn_index": t.index, "role": t.role, "channel": t.channel,
-            "start_s": t.start, "end_s": t.end, "text": t.text, "asr_confidence": t.asr_confidence,
+            "call_id": result.call_id,
+            "turn_index": t.index,
+            "role": t.role,
+            "channel": t.channel,
+            "start_s": t.start,
+            "end_s": t.end,
+            "text": t.text,
+            "asr_confidence": t.asr_confidence,
             "schema_version": SCHEMA_VERSION,
         }
         for t in result.transcript.turns

@@ -27,30 +27,38 @@ def build_transcript(
         for i in audio.silent_channels:
             flags.append(f"channel_silent:{channels.roles[i]}")
         runs = _runs_between_other_side(heard, channels, config.max_turn_gap_s)
-        return Transcript(
-            _as_turns(runs), heard.language, heard.language_probability, "channels", 1.0, tuple(flags)
-        )
+        return Transcript(_as_turns(runs), heard.language, heard.language_probability, "channels", 1.0, tuple(flags))
     words = heard.channels[0].words if heard.channels else ()
     voice_of = [_region_of(w, regions) for w in words]
     if len({v for v in voice_of}) < 2:
         labelled = [Word(w.text, w.start, w.end, w.probability, w.channel, UNKNOWN) for w in words]
         return Transcript(
-            _group(labelled, config.max_turn_gap_s), heard.language, heard.language_probability,
-            "single_speaker", None, tuple(flags),
+            _group(labelled, config.max_turn_gap_s),
+            heard.language,
+            heard.language_probability,
+            "single_speaker",
+            None,
+            tuple(flags),
         )
     text_of = {v: " ".join(w.text for w, wv in zip(words, voice_of) if wv == v) for v in (0, 1)}
     roles, confidence = guess_agent_voice(text_of)
     labelled = [Word(w.text, w.start, w.end, w.probability, w.channel, roles[v]) for w, v in zip(words, voice_of)]
     return Transcript(
-        _group(labelled, config.max_turn_gap_s), heard.language, heard.language_probability, "inferred",
-        confidence, tuple(flags),
+        _group(labelled, config.max_turn_gap_s),
+        heard.language,
+        heard.language_probability,
+        "inferred",
+        confidence,
+        tuple(flags),
     )
 
 
 def _region_of(word: Word, regions: list[VoiceRegion]) -> int:
     """The voice of the stretch holding the word's middle (each stretch was transcribed on its own)."""
     middle = (word.start + word.end) / 2
-    nearest = min(regions, key=lambda r: 0.0 if r.start <= middle <= r.end else min(abs(middle - r.start), abs(middle - r.end)))
+    nearest = min(
+        regions, key=lambda r: 0.0 if r.start <= middle <= r.end else min(abs(middle - r.start), abs(middle - r.end))
+    )
     return nearest.voice
 
 

@@ -43,8 +43,10 @@ def main() -> None:
             f"{row.processing_s / row.duration_decoded_s:5.2f} {wer:6.1%} {roles:>7} {row.contact_reason:>24} "
             f"{ref.get('reason') or '-'}"
         )
-    print(f"total: {summary.audio_s:.1f} s of audio in {wall:.1f} s wall (models loaded once) -> "
-          f"real-time factor {wall / summary.audio_s:.3f}")
+    print(
+        f"total: {summary.audio_s:.1f} s of audio in {wall:.1f} s wall (models loaded once) -> "
+        f"real-time factor {wall / summary.audio_s:.3f}"
+    )
 
 
 def _wer(ref: dict, said: pd.DataFrame) -> float:

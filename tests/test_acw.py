@@ -9,7 +9,13 @@ import pytest
 from acw_speech.acw import draft_acw, load_acw_words
 from acw_speech.config import AcwConfig, DissatisfactionConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
-from acw_speech.records import AcwDraft, Dissatisfaction, ReasonPrediction, Transcript, Turn
+from acw_speech.records import (
+    AcwDraft,
+    Dissatisfaction,
+    ReasonPrediction,
+    Transcript,
+    Turn,
+)
 
 CONFIG = AcwConfig()
 REASON_NAMES = {"billing_dispute": {"en": "Billing dispute", "ru": "Спор по счёту"}}
@@ -184,7 +190,7 @@ def test_summary_is_cut_at_a_word_boundary():
 
     assert len(short) <= 80 and short.endswith("…")
     kept = short[:-1]
-    assert full.startswith(kept) and full[len(kept)] in " .,\""
+    assert full.startswith(kept) and full[len(kept)] in ' .,"'
 
 
 def test_language_is_guessed_from_the_alphabet_when_the_recogniser_gave_none():
@@ -247,7 +253,10 @@ def test_refund_said_as_it_after_the_refund_is_done():
     transcript = call(
         "en",
         ("customer", "I was charged twice this month."),
-        ("agent", "I can see the duplicate payment, and I have refunded it now. It will be back within 5 business days"),
+        (
+            "agent",
+            "I can see the duplicate payment, and I have refunded it now. It will be back within 5 business days",
+        ),
     )
 
     follow_ups = [(f.owner, f.turn_index, f.action, f.due_text) for f in draft(transcript).follow_ups]

@@ -29,10 +29,11 @@ def test_natural_repetition_is_left_alone():
 
 
 def test_language_is_chosen_among_the_allowed_ones_only():
+    from conftest import SAMPLE_AUDIO
+
     from acw_speech.asr import SpeechRecognizer
     from acw_speech.audio import load_audio
     from acw_speech.config import AsrConfig, AudioConfig
-    from conftest import SAMPLE_AUDIO
 
     audio = load_audio(SAMPLE_AUDIO / "pisets_ru.wav", AudioConfig())
     assert SpeechRecognizer(AsrConfig(), ["en", "ru"]).recognize(audio).language == "ru"
@@ -41,9 +42,10 @@ def test_language_is_chosen_among_the_allowed_ones_only():
 
 
 def test_asr_model_option_takes_a_local_ctranslate2_folder(tmp_path):
-    from acw_speech.asr_model import assemble_bundled_model
-    from conftest import SAMPLE_AUDIO, acw
     import pandas as pd
+    from conftest import SAMPLE_AUDIO, acw
+
+    from acw_speech.asr_model import assemble_bundled_model
 
     folder = assemble_bundled_model()  # the cache folder is an ordinary CTranslate2 model folder
     out = tmp_path / "out"

@@ -6,11 +6,11 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import SAMPLE_AUDIO
 
 from acw_speech.audio import load_audio
 from acw_speech.config import AudioConfig
 from acw_speech.errors import RecordingError
-from conftest import SAMPLE_AUDIO
 
 CONFIG = AudioConfig()
 
@@ -25,7 +25,9 @@ def test_stereo_call_keeps_both_channels_at_16k():
 def test_mu_law_8k_telephony_wav_is_decoded_at_the_right_rate():
     audio = load_audio(SAMPLE_AUDIO / "internet_not_working.wav", CONFIG)
     assert audio.codec == "pcm_mulaw" and audio.source_sample_rate == 8000
-    soxi = subprocess.run(["soxi", "-D", str(SAMPLE_AUDIO / "internet_not_working.wav")], capture_output=True, text=True)
+    soxi = subprocess.run(
+        ["soxi", "-D", str(SAMPLE_AUDIO / "internet_not_working.wav")], capture_output=True, text=True
+    )
     assert audio.duration_s == pytest.approx(float(soxi.stdout), abs=0.05)
     assert audio.layout == "stereo"
 

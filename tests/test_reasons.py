@@ -51,61 +51,91 @@ GREETING = (AGENT, "thank you for calling, my name is Sam, how can I help you to
 GREETING_RU = (AGENT, "добрый день, компания Связь, меня зовут Ольга, чем могу помочь?")
 
 CALLS = {
-    "double charge": (call(
-        GREETING,
-        (CUSTOMER, "hi, yeah"),
-        (CUSTOMER, "so I checked my banking app this morning and the same thirty two pound payment to you has gone out twice on the fifth"),
-        (AGENT, "oh I'm sorry to hear that, can I take your account number"),
-        (CUSTOMER, "it's four four one nine"),
-        (CUSTOMER, "I've only got the one phone with you, so I need the duplicate one refunded please"),
-        (AGENT, "I can see that, I'll raise a credit for the second payment"),
-        (CUSTOMER, "okay thanks"),
-    ), "billing_payment"),
-    "cancellation, escalating": (call(
-        GREETING,
-        (CUSTOMER, "yeah I want my contract cancelled, this is honestly the third time I've phoned about it"),
-        (AGENT, "I understand, can I ask why you want to leave?"),
-        (CUSTOMER, "just put me through to a manager please, I'm not explaining it all again"),
-    ), "cancellation"),
-    "internet dropping": (call(
-        GREETING,
-        (CUSTOMER, "hello, my internet keeps dropping out, like every half hour"),
-        (CUSTOMER, "I've restarted the router a few times now and it hasn't helped at all"),
-        (AGENT, "okay let me run a line test for you"),
-        (CUSTOMER, "sure"),
-    ), "technical_issue"),
-    "order never arrived": (call(
-        GREETING,
-        (CUSTOMER, "hi there, I ordered a coffee table from you two weeks ago and it never arrived"),
-        (CUSTOMER, "and the tracking has been stuck on the same step since last Monday"),
-        (AGENT, "let me check that with the courier for you"),
-    ), "order_status_delivery"),
-    "ru kettle refund": (call(
-        GREETING_RU,
-        (CUSTOMER, "здравствуйте"),
-        (CUSTOMER, "хочу вернуть чайник, он сломался, верните деньги"),
-        (AGENT, "подскажите номер заказа"),
-        (CUSTOMER, "да, сейчас, три семь два"),
-    ), "refund_return"),
-    "ru double charge": (call(
-        GREETING_RU,
-        (CUSTOMER, "у меня за один месяц дважды списали абонентскую плату за интернет, разберитесь"),
-        (AGENT, "сейчас посмотрю ваш лицевой счёт"),
-    ), "billing_payment"),
-    "ru cancellation": (call(
-        GREETING_RU,
-        (CUSTOMER, "я хочу расторгнуть договор, звоню уже третий раз, соедините меня с начальником"),
-    ), "cancellation"),
-    "ru internet dropping": (call(
-        GREETING_RU,
-        (CUSTOMER, "алло, у меня интернет постоянно пропадает, роутер перезагружала, не помогает"),
-        (AGENT, "давайте проверим настройки"),
-        (CUSTOMER, "хорошо"),
-    ), "technical_issue"),
-    "ru order never arrived": (call(
-        GREETING_RU,
-        (CUSTOMER, "две недели назад заказала пылесос, его так и не привезли, трек-номер не обновляется"),
-    ), "order_status_delivery"),
+    "double charge": (
+        call(
+            GREETING,
+            (CUSTOMER, "hi, yeah"),
+            (
+                CUSTOMER,
+                "so I checked my banking app this morning and the same thirty two pound payment to you has gone out twice on the fifth",
+            ),
+            (AGENT, "oh I'm sorry to hear that, can I take your account number"),
+            (CUSTOMER, "it's four four one nine"),
+            (CUSTOMER, "I've only got the one phone with you, so I need the duplicate one refunded please"),
+            (AGENT, "I can see that, I'll raise a credit for the second payment"),
+            (CUSTOMER, "okay thanks"),
+        ),
+        "billing_payment",
+    ),
+    "cancellation, escalating": (
+        call(
+            GREETING,
+            (CUSTOMER, "yeah I want my contract cancelled, this is honestly the third time I've phoned about it"),
+            (AGENT, "I understand, can I ask why you want to leave?"),
+            (CUSTOMER, "just put me through to a manager please, I'm not explaining it all again"),
+        ),
+        "cancellation",
+    ),
+    "internet dropping": (
+        call(
+            GREETING,
+            (CUSTOMER, "hello, my internet keeps dropping out, like every half hour"),
+            (CUSTOMER, "I've restarted the router a few times now and it hasn't helped at all"),
+            (AGENT, "okay let me run a line test for you"),
+            (CUSTOMER, "sure"),
+        ),
+        "technical_issue",
+    ),
+    "order never arrived": (
+        call(
+            GREETING,
+            (CUSTOMER, "hi there, I ordered a coffee table from you two weeks ago and it never arrived"),
+            (CUSTOMER, "and the tracking has been stuck on the same step since last Monday"),
+            (AGENT, "let me check that with the courier for you"),
+        ),
+        "order_status_delivery",
+    ),
+    "ru kettle refund": (
+        call(
+            GREETING_RU,
+            (CUSTOMER, "здравствуйте"),
+            (CUSTOMER, "хочу вернуть чайник, он сломался, верните деньги"),
+            (AGENT, "подскажите номер заказа"),
+            (CUSTOMER, "да, сейчас, три семь два"),
+        ),
+        "refund_return",
+    ),
+    "ru double charge": (
+        call(
+            GREETING_RU,
+            (CUSTOMER, "у меня за один месяц дважды списали абонентскую плату за интернет, разберитесь"),
+            (AGENT, "сейчас посмотрю ваш лицевой счёт"),
+        ),
+        "billing_payment",
+    ),
+    "ru cancellation": (
+        call(
+            GREETING_RU,
+            (CUSTOMER, "я хочу расторгнуть договор, звоню уже третий раз, соедините меня с начальником"),
+        ),
+        "cancellation",
+    ),
+    "ru internet dropping": (
+        call(
+            GREETING_RU,
+            (CUSTOMER, "алло, у меня интернет постоянно пропадает, роутер перезагружала, не помогает"),
+            (AGENT, "давайте проверим настройки"),
+            (CUSTOMER, "хорошо"),
+        ),
+        "technical_issue",
+    ),
+    "ru order never arrived": (
+        call(
+            GREETING_RU,
+            (CUSTOMER, "две недели назад заказала пылесос, его так и не привезли, трек-номер не обновляется"),
+        ),
+        "order_status_delivery",
+    ),
 }
 
 
@@ -159,8 +189,14 @@ def test_agent_script_does_not_decide_the_reason(model):
     agent_heavy = call(
         (AGENT, "thank you for calling, how can I help?"),
         (CUSTOMER, "hi, I moved last month and all my letters still go to the old flat, can you put my new address on"),
-        (AGENT, "of course; while I have you, we can also book an engineer visit or upgrade your plan to faster broadband"),
-        (AGENT, "and if you ever want to cancel or have a problem with your bill, just call us, we are open until eight"),
+        (
+            AGENT,
+            "of course; while I have you, we can also book an engineer visit or upgrade your plan to faster broadband",
+        ),
+        (
+            AGENT,
+            "and if you ever want to cancel or have a problem with your bill, just call us, we are open until eight",
+        ),
         (CUSTOMER, "no thanks"),
         (AGENT, "is there anything else I can help you with today? thank you for calling, goodbye"),
     )
@@ -206,7 +242,13 @@ def test_below_min_confidence_the_reason_is_other_but_the_confidence_is_kept(mod
 
 
 def test_no_speech_is_other_with_no_confidence(model):
-    prediction = classify_call(call((CUSTOMER, "  "),), model, CONFIG)
+    prediction = classify_call(
+        call(
+            (CUSTOMER, "  "),
+        ),
+        model,
+        CONFIG,
+    )
     assert (prediction.reason, prediction.confidence, prediction.evidence_turns) == ("other", 0.0, ())
     assert classify_call([], model, CONFIG).reason == "other"
 

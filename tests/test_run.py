@@ -6,11 +6,11 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import SAMPLE_AUDIO
 
 from acw_speech.config import load_pipeline
 from acw_speech.errors import OutputError
 from acw_speech.run import run_batch
-from conftest import SAMPLE_AUDIO
 
 CONFIG = load_pipeline()
 
@@ -68,8 +68,23 @@ def test_more_than_two_channels_uses_the_mapped_two_and_says_so(tmp_path):
     import subprocess
 
     five = tmp_path / "five.wav"
-    subprocess.run(["sox", str(SAMPLE_AUDIO / "stereo_diarization.wav"), "-c", "5", str(five), "remix", "1", "2",
-                    "1v0.1", "2v0.1", "1v0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "sox",
+            str(SAMPLE_AUDIO / "stereo_diarization.wav"),
+            "-c",
+            "5",
+            str(five),
+            "remix",
+            "1",
+            "2",
+            "1v0.1",
+            "2v0.1",
+            "1v0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     out = tmp_path / "out"
     run_batch([five], out, CONFIG)
     row = pd.read_parquet(out / "calls.parquet").iloc[0]

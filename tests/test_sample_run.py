@@ -8,7 +8,10 @@ from acw_speech.scoring import word_error_rate
 from acw_speech.tables import CALLS_SCHEMA, TURNS_SCHEMA
 
 DEMO_CALLS = [
-    "double_charge_refund.wav", "angry_cancellation.wav", "internet_not_working.wav", "order_not_arrived.wav",
+    "double_charge_refund.wav",
+    "angry_cancellation.wav",
+    "internet_not_working.wav",
+    "order_not_arrived.wav",
     "return_ru.wav",
 ]
 ENGLISH_STEREO_DEMOS = ["double_charge_refund.wav", "internet_not_working.wav"]

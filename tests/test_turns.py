@@ -28,7 +28,9 @@ def test_a_segment_spanning_the_other_side_is_cut_where_the_other_side_speaks():
     audio, heard = _stereo(left, right)
     transcript = build_transcript(audio, heard, ChannelsConfig(), TurnsConfig())
     assert [(t.role, t.text) for t in transcript.turns] == [
-        ("agent", "Hello, how can"), ("customer", "My bill is wrong."), ("agent", "I see."),
+        ("agent", "Hello, how can"),
+        ("customer", "My bill is wrong."),
+        ("agent", "I see."),
     ]
     assert [t.index for t in transcript.turns] == [0, 1, 2]
 
@@ -51,9 +53,22 @@ def test_channel_map_from_config_is_used():
 
 
 def test_mono_roles_follow_the_voices_and_the_agent_is_who_offers_help():
-    words = _words(0, ("Thank", 0.0), ("you", 0.3), ("for", 0.6), ("calling,", 0.9), ("how", 1.2), ("can", 1.5),
-                   ("I", 1.8), ("help?", 2.1), ("I'm", 3.0), ("calling", 3.3), ("about", 3.6), ("my", 3.9),
-                   ("bill.", 4.2))
+    words = _words(
+        0,
+        ("Thank", 0.0),
+        ("you", 0.3),
+        ("for", 0.6),
+        ("calling,", 0.9),
+        ("how", 1.2),
+        ("can", 1.5),
+        ("I", 1.8),
+        ("help?", 2.1),
+        ("I'm", 3.0),
+        ("calling", 3.3),
+        ("about", 3.6),
+        ("my", 3.9),
+        ("bill.", 4.2),
+    )
     regions = [VoiceRegion(0.0, 2.5, 0), VoiceRegion(2.9, 4.6, 1)]
     audio = Audio(np.zeros((1, 16000 * 5), np.float32), 16000, 1, 16000, "pcm_s16le", "mono")
     heard = Recognition((ChannelWords(0, words),), "en", 0.99)
@@ -63,20 +78,33 @@ def test_mono_roles_follow_the_voices_and_the_agent_is_who_offers_help():
 
 
 def test_agent_guess_works_when_the_customer_speaks_first():
-    roles, confidence = guess_agent_voice({0: "Hello? I want to cancel my contract.",
-                                           1: "Good morning, my name is Anna, how can I help you? Let me check."})
+    roles, confidence = guess_agent_voice(
+        {
+            0: "Hello? I want to cancel my contract.",
+            1: "Good morning, my name is Anna, how can I help you? Let me check.",
+        }
+    )
     assert roles == {0: "customer", 1: "agent"} and confidence > 0.8
 
 
 def test_agent_guess_in_russian():
-    roles, confidence = guess_agent_voice({0: "Здравствуйте, компания Север, меня зовут Ольга, чем могу помочь?",
-                                           1: "Я звоню по поводу заказа, он не пришёл."})
+    roles, confidence = guess_agent_voice(
+        {
+            0: "Здравствуйте, компания Север, меня зовут Ольга, чем могу помочь?",
+            1: "Я звоню по поводу заказа, он не пришёл.",
+        }
+    )
     assert roles == {0: "agent", 1: "customer"} and confidence > 0.9
 
 
 def test_one_voice_gets_no_invented_roles():
     words = _words(0, ("Ask", 0.0), ("not", 0.4))
     audio = Audio(np.zeros((1, 16000 * 2), np.float32), 16000, 1, 16000, "flac", "mono")
-    transcript = build_transcript(audio, Recognition((ChannelWords(0, words),), "en", 0.99), ChannelsConfig(),
-                                  TurnsConfig(), [VoiceRegion(0.0, 1.0, 0)])
+    transcript = build_transcript(
+        audio,
+        Recognition((ChannelWords(0, words),), "en", 0.99),
+        ChannelsConfig(),
+        TurnsConfig(),
+        [VoiceRegion(0.0, 1.0, 0)],
+    )
     assert {t.role for t in transcript.turns} == {"unknown"} and transcript.role_source == "single_speaker"

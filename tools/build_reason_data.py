@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -80,12 +79,39 @@ CLINC150 = {
     "schedule_meeting": "appointment_booking",
     "oos": "other",
     # small talk and unrelated domains: what a caller might say that is no contact reason of ours
-    **{intent: "other" for intent in (
-        "weather", "tell_joke", "fun_fact", "meaning_of_life", "what_is_your_name", "who_made_you", "translate",
-        "definition", "directions", "traffic", "recipe", "restaurant_suggestion", "travel_suggestion", "timezone",
-        "flight_status", "lost_luggage", "report_lost_card", "report_fraud", "taxes", "w2", "pto_request",
-        "insurance", "play_music", "calculator", "spelling", "measurement_conversion", "alarm", "timer",
-    )},
+    **{
+        intent: "other"
+        for intent in (
+            "weather",
+            "tell_joke",
+            "fun_fact",
+            "meaning_of_life",
+            "what_is_your_name",
+            "who_made_you",
+            "translate",
+            "definition",
+            "directions",
+            "traffic",
+            "recipe",
+            "restaurant_suggestion",
+            "travel_suggestion",
+            "timezone",
+            "flight_status",
+            "lost_luggage",
+            "report_lost_card",
+            "report_fraud",
+            "taxes",
+            "w2",
+            "pto_request",
+            "insurance",
+            "play_music",
+            "calculator",
+            "spelling",
+            "measurement_conversion",
+            "alarm",
+            "timer",
+        )
+    },
 }
 
 DSTC11 = {

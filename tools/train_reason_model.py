@@ -28,8 +28,8 @@ from sklearn.preprocessing import FunctionTransformer
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_reason_data as data  # noqa: E402  (a sibling script, not a package)
 
-from acw_speech.records import Turn  # noqa: E402
 from acw_speech.reasons import classify_call, load_reason_model, with_russian_lemmas  # noqa: E402
+from acw_speech.records import Turn  # noqa: E402
 
 MODEL_VERSION = "1.0.0"
 OUT_DIR = data.TAXONOMY_DIR
@@ -39,18 +39,35 @@ AUTHORED_WEIGHT = 2.0  # spoken-style examples written for this taxonomy count d
 def make_pipeline() -> Pipeline:
     """Russian lemmas appended, word 1-2 grams plus character 2-5 grams (robust to inflection and ASR misspellings),
     then a logistic regression."""
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_features=40000, sublinear_tf=True,
-                                  strip_accents="unicode")),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=60000,
-                                  sublinear_tf=True, strip_accents="unicode")),
-    ])
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=(1, 2), min_df=1, max_features=40000, sublinear_tf=True, strip_accents="unicode"
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    min_df=2,
+                    max_features=60000,
+                    sublinear_tf=True,
+                    strip_accents="unicode",
+                ),
+            ),
+        ]
+    )
     classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
-    return Pipeline([
-        ("lemmas", FunctionTransformer(with_russian_lemmas)),
-        ("features", features),
-        ("classifier", classifier),
-    ])
+    return Pipeline(
+        [
+            ("lemmas", FunctionTransformer(with_russian_lemmas)),
+            ("features", features),
+            ("classifier", classifier),
+        ]
+    )
 
 
 def drop_fit_leftovers(pipeline: Pipeline) -> Pipeline:
@@ -65,8 +82,10 @@ def drop_fit_leftovers(pipeline: Pipeline) -> Pipeline:
 def _describe(pipeline: Pipeline) -> str:
     """The settings that matter, in one line for the card."""
     words, chars = (v for _, v in pipeline.named_steps["features"].transformer_list)
-    return (f"words min_df {words.min_df}, {len(words.vocabulary_)} features; chars min_df {chars.min_df}, "
-            f"{len(chars.vocabulary_)} features; C = {pipeline.named_steps['classifier'].C}")
+    return (
+        f"words min_df {words.min_df}, {len(words.vocabulary_)} features; chars min_df {chars.min_df}, "
+        f"{len(chars.vocabulary_)} features; C = {pipeline.named_steps['classifier'].C}"
+    )
 
 
 def evaluate(pipeline: Pipeline, heldout: pd.DataFrame) -> dict:
@@ -90,8 +109,12 @@ def evaluate(pipeline: Pipeline, heldout: pd.DataFrame) -> dict:
             "accuracy": round(float(accuracy_score(part["reason"], predicted)), 4),
             "macro_f1": round(float(f1_score(part["reason"], predicted, labels=labels, average="macro")), 4),
             "per_reason": {
-                label: {"precision": round(float(p), 3), "recall": round(float(r), 3), "f1": round(float(f), 3),
-                        "support": int(s)}
+                label: {
+                    "precision": round(float(p), 3),
+                    "recall": round(float(r), 3),
+                    "f1": round(float(f), 3),
+                    "support": int(s),
+                }
                 for label, p, r, f, s in zip(labels, precision, recall, f1, support)
             },
         }
@@ -105,8 +128,10 @@ def evaluate_calls(model_path: Path) -> dict:
     for name, calls in (("harper_valley", data.load_harper_valley_calls()), ("abcd", data.load_abcd_calls())):
         outcomes = []
         for call_id, spoken, expected in calls:
-            turns = [Turn(index=i, role=role, start=float(i), end=float(i) + 1, text=text, asr_confidence=1.0)
-                     for i, (role, text) in enumerate(spoken)]
+            turns = [
+                Turn(index=i, role=role, start=float(i), end=float(i) + 1, text=text, asr_confidence=1.0)
+                for i, (role, text) in enumerate(spoken)
+            ]
             predicted = classify_call(turns, model).reason
             outcomes.append({"call": call_id, "expected": expected, "predicted": predicted})
         correct = sum(o["expected"] == o["predicted"] for o in outcomes)
@@ -125,7 +150,9 @@ def _model_card(metrics: dict, counts: pd.DataFrame) -> str:
     )
     per_reason = []
     for name in ("en", "ru"):
-        per_reason.append(f"\n**{name}** (held-out, all sources)\n\n| reason | precision | recall | F1 | n |\n|---|---|---|---|---|")
+        per_reason.append(
+            f"\n**{name}** (held-out, all sources)\n\n| reason | precision | recall | F1 | n |\n|---|---|---|---|---|"
+        )
         per_reason += [
             f"| {label} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {m['support']} |"
             for label, m in heldout[name]["per_reason"].items()
@@ -138,36 +165,43 @@ def _model_card(metrics: dict, counts: pd.DataFrame) -> str:
     )
     sources = "\n".join(
         f"| {source} | {data.LICENCES[source.split('/')[0]]} | {int(counts.loc['total', source])} |"
-        for source in counts.columns if source != "total"
+        for source in counts.columns
+        if source != "total"
     )
     mapping = "\n".join(
-        f"- **{reason}**: " + "; ".join(
+        f"- **{reason}**: "
+        + "; ".join(
             f"{name} " + ", ".join(f"`{i}`" for i, r in table.items() if r == reason)
-            for name, table in (("banking77", data.BANKING77), ("clinc150", data.CLINC150),
-                                ("dstc11", data.DSTC11), ("multidogo", data.MULTIDOGO))
+            for name, table in (
+                ("banking77", data.BANKING77),
+                ("clinc150", data.CLINC150),
+                ("dstc11", data.DSTC11),
+                ("multidogo", data.MULTIDOGO),
+            )
             if any(r == reason for r in table.values()) and (reason != "other" or name != "clinc150")
-        ) + (" ; clinc150 `oos` and small-talk/other-domain intents" if reason == "other" else "")
-          + (" ; NLU++ banking turns labelled `appointment`" if reason == "appointment_booking" else "")
+        )
+        + (" ; clinc150 `oos` and small-talk/other-domain intents" if reason == "other" else "")
+        + (" ; NLU++ banking turns labelled `appointment`" if reason == "appointment_booking" else "")
         for reason in sorted(counts.index.drop("total"))
     )
     table = counts.to_string()
     return f"""# Contact-reason model: `contact_centre` taxonomy
 
-Version {MODEL_VERSION}, trained {metrics['trained_on']} with scikit-learn {metrics['sklearn_version']}.
-File: `reason_model.skops` ({metrics['model_size_mb']} MB), loaded by `acw_speech.reasons.load_reason_model`
+Version {MODEL_VERSION}, trained {metrics["trained_on"]} with scikit-learn {metrics["sklearn_version"]}.
+File: `reason_model.skops` ({metrics["model_size_mb"]} MB), loaded by `acw_speech.reasons.load_reason_model`
 with an explicit allow-list of types (never pickle).
 
 ## What it does
 Given one customer statement (English or Russian, as transcribed from a phone call), it gives a probability for each of
-the 11 reasons in `taxonomy.yaml`: {", ".join(metrics['reasons'])}.
+the 11 reasons in `taxonomy.yaml`: {", ".join(metrics["reasons"])}.
 `acw_speech.reasons.classify_call` scores each customer turn and sums the probabilities, weighing the first two turns
 that state a problem (≥ 4 words, most likely reason not `other`) 3 and 2, later ones 1, and greetings, names, numbers and
 acknowledgements 0; below `reasons.min_confidence` the call is `other` (its confidence is kept).
 
 Pipeline: lower-case and append pymorphy3 lemmas of Russian words (`acw_speech.reasons.with_russian_lemmas`) →
-TF-IDF word 1-2 grams + TF-IDF char_wb 2-5 grams ({metrics['pipeline']}), accents stripped (so ё = е) →
+TF-IDF word 1-2 grams + TF-IDF char_wb 2-5 grams ({metrics["pipeline"]}), accents stripped (so ё = е) →
 LogisticRegression, class_weight balanced. Authored examples have sample weight {AUTHORED_WEIGHT}.
-Training took {metrics['train_seconds']:.0f} s on 2 CPU cores.
+Training took {metrics["train_seconds"]:.0f} s on 2 CPU cores.
 
 ## Training data
 Examples per reason and source (after mapping, capping and de-duplication; 80 % train / 20 % held-out, stratified by
@@ -223,9 +257,9 @@ branch hours); ABCD (MIT) sample dialogues. Too few calls for statistics: a smok
 ```
 
 ## Known weaknesses
-- Russian is learned from ~{int(counts.loc['total', 'authored/ru'])} authored sentences only: wording far from them
+- Russian is learned from ~{int(counts.loc["total", "authored/ru"])} authored sentences only: wording far from them
   (dialects, heavy ASR errors, domain slang) will be less reliable; the Russian held-out set is small
-  ({heldout['ru']['n']} statements), so its figures have wide error bars.
+  ({heldout["ru"]["n"]} statements), so its figures have wide error bars.
 - English public data is typed text from banking, insurance and airline/media chats; telecom and retail calls are
   covered mainly by the authored examples.
 - Russian `other` is the weakest class (see the table): with few examples of such a mixed bag, out-of-scope Russian
@@ -272,7 +306,9 @@ def main() -> None:
         "heldout": evaluate(pipeline, heldout),
         "calls": evaluate_calls(model_path),
     }
-    (args.out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (args.out_dir / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     write_model_card(args.out_dir / "MODEL_CARD.md", metrics, data.counts_table(frame))
 
     print(data.counts_table(frame).to_string())
