@@ -54,7 +54,11 @@ class ChannelsConfig(Section):
 
 
 class TurnsConfig(Section):
-    mono_pause_s: float = Field(0.35, gt=0, description="mono: a pause this long may be a change of speaker")
+    mono_pause_s: float = Field(0.3, gt=0, description="mono: a pause this long may be a change of speaker")
+    mono_voices: Literal["speaker_embedding", "pitch_timbre"] = Field(
+        "speaker_embedding",
+        description="mono: tell the two voices apart by a speaker embedding (Resemblyzer) or by pitch and MFCCs",
+    )
     max_turn_gap_s: float = Field(3.0, gt=0, description="the same side silent this long starts a new turn")
 
 

@@ -132,7 +132,8 @@ class CallAnalyzer:
         )
         regions = None
         if audio.channels.shape[0] == 1:
-            regions = find_voices(audio.channels[0], audio.sample_rate, self.config.turns.mono_pause_s)
+            turns = self.config.turns
+            regions = find_voices(audio.channels[0], audio.sample_rate, turns.mono_pause_s, turns.mono_voices)
         heard = self.recognizer.recognize(audio, regions)
         transcript = build_transcript(audio, heard, self.config.channels, self.config.turns, regions)
         if not transcript.turns:
