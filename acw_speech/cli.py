@@ -59,6 +59,7 @@ def run(
     ),
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
+    force: bool = typer.Option(False, "--force", help="Process recordings again even if --out already has them."),
 ) -> None:
     """Transcribe recordings and write ACW drafts to Parquet.
 
@@ -85,7 +86,7 @@ def run(
 
         with _progress() as progress:
             task = progress.add_task("calls", total=None)
-            summary = run_batch(inputs, out, config, on_start=started, on_done=finished)
+            summary = run_batch(inputs, out, config, on_start=started, on_done=finished, force=force)
         _print_results(summary)
         return summary.exit_code
 
@@ -157,7 +158,10 @@ def _log_line(done: list[int], total: list[int], result) -> None:
 def _print_results(summary) -> None:
     """A short table of what each call became, then the run's totals, on standard output."""
     out = Console(width=max(Console().width, 150))
-    table = Table(title=f"{len(summary.results)} recordings -> {summary.out_dir}", title_justify="left")
+    title = f"{len(summary.all_inputs)} recordings -> {summary.out_dir}"
+    if summary.already_done:
+        title += f" ({len(summary.already_done)} done in an earlier run, not processed again; --force redoes them)"
+    table = Table(title=title, title_justify="left")
     for column, width in (
         ("file", 26),
         ("status", 12),
@@ -170,8 +174,20 @@ def _print_results(summary) -> None:
     ):
         short = column in ("status", "lang", "turns", "reason", "conf", "dissat")
         table.add_column(column, min_width=width if short else None, max_width=width, no_wrap=True, overflow="ellipsis")
-    for r in summary.results:
+    for r in summary.all_inputs:
         t, reason, d = r.transcript, r.reason, r.dissatisfaction
+        if r in summary.already_done:
+            table.add_row(
+                Text(Path(r.source_path).name),
+                r.status,
+                "",
+                "",
+                "",
+                "",
+                "",
+                Text(f"done in an earlier run {r.error_message or ''}".strip()),
+            )
+            continue
         table.add_row(
             Text(Path(r.source_path).name),
             r.status,

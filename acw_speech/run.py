@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -59,27 +60,37 @@ OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anythin
 
 @dataclass(frozen=True)
 class RunSummary:
+    """What a run did: the calls it processed now, and those of its inputs already done in an earlier run."""
+
     out_dir: Path
     results: tuple[CallResult, ...]
     wall_s: float
+    already_done: tuple[CallResult, ...] = ()
+
+    @property
+    def all_inputs(self) -> tuple[CallResult, ...]:
+        return self.results + self.already_done
 
     @property
     def counts(self) -> dict[str, int]:
-        return dict(Counter(r.status for r in self.results))
+        return dict(Counter(r.status for r in self.all_inputs))
 
     @property
     def audio_s(self) -> float:
-        return sum(r.duration_decoded_s or 0.0 for r in self.results)
+        """Seconds of audio processed in this run (not counting calls done earlier)."""
+        return sum(r.duration_decoded_s or 0.0 for r in self.results if r.duplicate_of is None)
 
     @property
     def exit_code(self) -> int:
-        return 0 if all(r.status in OK_STATUSES for r in self.results) else 2
+        return 0 if all(r.status in OK_STATUSES for r in self.all_inputs) else 2
 
     def as_dict(self) -> dict:
         return {
             "acw_speech_version": __version__,
             "out_dir": str(self.out_dir),
-            "recordings": len(self.results),
+            "recordings": len(self.all_inputs),
+            "processed_now": len(self.results),
+            "already_done": len(self.already_done),
             "status_counts": self.counts,
             "audio_hours": round(self.audio_s / 3600, 4),
             "wall_s": round(self.wall_s, 2),
@@ -89,13 +100,22 @@ class RunSummary:
 
 
 class CallAnalyzer:
-    """Holds the loaded models and runs every stage on one recording."""
+    """Holds the models (loaded on first use) and runs every stage on one recording."""
 
     def __init__(self, config: PipelineConfig):
         self.config = config
-        self.reason_model = load_reason_model(config.reasons.model_path())
-        self.reason_names = reason_display_names(config.reasons.taxonomy_path())
-        self.recognizer = SpeechRecognizer(config.asr, config.languages)
+
+    @cached_property
+    def reason_model(self):
+        return load_reason_model(self.config.reasons.model_path())
+
+    @cached_property
+    def reason_names(self) -> dict[str, dict[str, str]]:
+        return reason_display_names(self.config.reasons.taxonomy_path())
+
+    @cached_property
+    def recognizer(self) -> SpeechRecognizer:
+        return SpeechRecognizer(self.config.asr, self.config.languages)
 
     def process(self, path: Path, call_id: str) -> CallResult:
         """Every stage on one recording; any failure becomes the row's status and message."""
@@ -155,30 +175,42 @@ def run_batch(
     config: PipelineConfig,
     on_start: Callable[[list[Path]], None] | None = None,
     on_done: Callable[[CallResult], None] | None = None,
+    force: bool = False,
 ) -> RunSummary:
-    """Process every recording under `inputs` and write `calls.parquet`, `turns.parquet` and `run_summary.json`."""
+    """Process every recording under `inputs` and write `calls.parquet`, `turns.parquet` and `run_summary.json`.
+
+    A recording is known by its content (`call_id`): one already in `out_dir` under the same path is not processed
+    again (its earlier status still counts towards the exit code) unless `force`; the same content under a new
+    path gets a row pointing to the transcribed one. Models load only when something needs processing.
+    """
     started = time.monotonic()
     recordings = find_recordings(inputs)
-    prepare_output(out_dir)
+    earlier = prepare_output(out_dir)
     analyzer = CallAnalyzer(config)
     if on_start:
         on_start(recordings)
     results: list[CallResult] = []
-    first_with_content: dict[str, CallResult] = {}
+    already_done: list[CallResult] = []
+    first_with_content: dict[str, CallResult] = {} if force else dict(earlier.first_with_content)
     try:
         for path in recordings:
             call_id = content_id(path)
-            if call_id in first_with_content:  # the same bytes under another name: transcribed once
+            if not force and (call_id, str(path)) in earlier.rows:
+                already_done.append(earlier.rows[(call_id, str(path))])
+                result = already_done[-1]
+            elif call_id in first_with_content:  # the same bytes under another name: transcribed once
                 first = first_with_content[call_id]
                 result = replace(first, source_path=str(path), duplicate_of=first.source_path, processing_s=0.0)
+                results.append(result)
             else:
                 result = first_with_content[call_id] = analyzer.process(path, call_id)
-            results.append(result)
+                results.append(result)
             if on_done:
                 on_done(result)
     finally:  # also on Ctrl-C: the calls already done are written, not thrown away
-        write_results(results, out_dir)
-    summary = RunSummary(out_dir, tuple(results), time.monotonic() - started)
+        if results:
+            write_results(results, out_dir)
+    summary = RunSummary(out_dir, tuple(results), time.monotonic() - started, tuple(already_done))
     try:
         (out_dir / "run_summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
     except OSError as exc:
@@ -203,7 +235,15 @@ def find_recordings(inputs: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def prepare_output(out_dir: Path) -> None:
+@dataclass(frozen=True)
+class EarlierCalls:
+    """Calls already in an output folder: by (call_id, source_path), and the first transcribed row per content."""
+
+    rows: dict[tuple[str, str], CallResult]
+    first_with_content: dict[str, CallResult]
+
+
+def prepare_output(out_dir: Path) -> EarlierCalls:
     """Check that `out_dir` can be written and that tables already there are ours, before any work starts."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -214,6 +254,24 @@ def prepare_output(out_dir: Path) -> None:
         raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
     for name, schema in TABLES.items():
         _read_earlier(out_dir / name, schema)
+    calls = _read_earlier(out_dir / "calls.parquet", TABLES["calls.parquet"])
+    rows, first = {}, {}
+    for row in calls.to_pylist() if calls is not None else ():
+        done = CallResult(
+            call_id=row["call_id"],
+            source_path=row["source_path"],
+            status=row["status"],
+            processed_at=row["processed_at"],
+            version=row["acw_speech_version"],
+            error_message=row["error_message"],
+            flags=tuple(row["flags"] or ()),
+            duration_decoded_s=row["duration_decoded_s"],
+            duplicate_of=row["duplicate_of"],
+        )
+        rows[(done.call_id, done.source_path)] = done
+        if done.duplicate_of is None:
+            first.setdefault(done.call_id, done)
+    return EarlierCalls(rows, first)
 
 
 def write_results(results: list[CallResult], out_dir: Path) -> None:
