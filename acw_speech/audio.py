@@ -27,6 +27,7 @@ class Audio:
     source_sample_rate: int
     codec: str
     layout: str  # mono | stereo | dual_mono
+    container: str = ""  # what FFmpeg found the file to be, whatever its name says (e.g. "mp3", "wav", "ogg")
     silent_channels: tuple[int, ...] = ()
     flags: tuple[str, ...] = ()
 
@@ -39,8 +40,8 @@ def load_audio(path: Path, config: AudioConfig) -> Audio:
     """Decode `path`, check its length, and fold dual-mono channels into one."""
     if path.stat().st_size == 0:
         raise RecordingError("decode_error", "file is empty (0 bytes): not an audio recording")
-    samples, source_rate, source_channels, codec = _decode(path, config.sample_rate)
-    flags: list[str] = []
+    samples, source_rate, source_channels, codec, container = _decode(path, config.sample_rate)
+    flags: list[str] = ["ext_mismatch"] if _extension_disagrees(path, container) else []
     if samples.shape[1] == 0:
         raise RecordingError("empty_audio", f"the {codec or 'audio'} stream holds no samples")
     truncation = _wav_truncation(path)
@@ -64,12 +65,14 @@ def load_audio(path: Path, config: AudioConfig) -> Audio:
         layout = "dual_mono"
         flags.append("dual_mono")
     silent = tuple(i for i, ch in enumerate(samples) if _dbfs(ch) < config.silent_channel_dbfs)
-    return Audio(samples, config.sample_rate, source_channels, source_rate, codec, layout, silent, tuple(flags))
+    return Audio(
+        samples, config.sample_rate, source_channels, source_rate, codec, layout, container, silent, tuple(flags)
+    )
 
 
-def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str]:
+def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str, str]:
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), metadata_errors="ignore", options=HEADERLESS.get(path.suffix.lower(), {}))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise RecordingError("decode_error", f"not a readable audio file: {_describe(exc)}") from None
     with container:
@@ -77,7 +80,8 @@ def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str]:
         if not streams:
             raise RecordingError("decode_error", f"no audio stream in this {container.format.name} file")
         stream = streams[0]
-        codec = stream.codec_context.name if stream.codec_context else ""
+        codec = _codec_name(stream)
+        container_name = container.format.name
         source_channels = stream.channels or 1
         # keep every channel apart (never a downmix, which would mix agent and customer); more than two: see below
         layout = {1: "mono", 2: "stereo"}.get(source_channels, stream.layout)
@@ -97,7 +101,48 @@ def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str]:
             # keep what decoded before the damage; the truncation check decides whether that is acceptable
         source_rate = stream.sample_rate or rate
     samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((source_channels, 0), np.float32)
-    return samples.astype(np.float32, copy=False), source_rate, source_channels, codec
+    return samples.astype(np.float32, copy=False), source_rate, source_channels, codec, container_name
+
+
+def _codec_name(stream) -> str:
+    """The codec's own name ("mp3"), not the decoder's ("mp3float")."""
+    codec = stream.codec_context.codec if stream.codec_context else None
+    return (getattr(codec, "canonical_name", None) or getattr(codec, "name", "")) if codec else ""
+
+
+# Headerless telephony audio: the extension is the only declaration, and by convention (sox, Asterisk) it means
+# 8 kHz mono; FFmpeg would otherwise assume 44.1 kHz and play the call five times too fast.
+HEADERLESS = {".ul": {"sample_rate": "8000"}, ".al": {"sample_rate": "8000"}}
+
+# Containers each file extension promises; a file whose content is something else gets the flag ext_mismatch.
+EXTENSION_CONTAINERS = {
+    ".wav": "wav",
+    ".wave": "wav",
+    ".mp3": "mp3",
+    ".flac": "flac",
+    ".ogg": "ogg",
+    ".oga": "ogg",
+    ".opus": "ogg",
+    ".m4a": "mp4",
+    ".mp4": "mp4",
+    ".aac": "aac",
+    ".webm": "webm",
+    ".mka": "matroska",
+    ".au": "au",
+    ".aif": "aiff",
+    ".aiff": "aiff",
+    ".gsm": "gsm",
+    ".amr": "amr",
+    ".ul": "mulaw",
+    ".al": "alaw",
+    ".caf": "caf",
+    ".wma": "asf",
+}
+
+
+def _extension_disagrees(path: Path, container: str) -> bool:
+    promised = EXTENSION_CONTAINERS.get(path.suffix.lower())
+    return promised is not None and promised not in container.split(",")
 
 
 def _wav_truncation(path: Path) -> str | None:

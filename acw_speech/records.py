@@ -121,6 +121,7 @@ class CallResult:
     flags: tuple[str, ...] = ()
     duration_decoded_s: float | None = None
     codec: str | None = None
+    detected_format: str | None = None
     source_sample_rate: int | None = None
     source_channels: int | None = None
     channel_layout: str | None = None

@@ -6,11 +6,14 @@ goes wrong becomes that recording's row (status + error message).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import socket
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import cached_property
@@ -24,7 +27,7 @@ import yaml
 from acw_speech import __version__
 from acw_speech.acw import draft_acw
 from acw_speech.asr import SpeechRecognizer
-from acw_speech.audio import load_audio
+from acw_speech.audio import EXTENSION_CONTAINERS, load_audio
 from acw_speech.config import PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
@@ -34,27 +37,7 @@ from acw_speech.speakers import find_voices
 from acw_speech.tables import TABLES, calls_table, turns_table, write_table
 from acw_speech.turns import build_transcript
 
-AUDIO_EXTENSIONS = {
-    ".wav",
-    ".wave",
-    ".flac",
-    ".mp3",
-    ".ogg",
-    ".oga",
-    ".opus",
-    ".m4a",
-    ".aac",
-    ".mp4",
-    ".wma",
-    ".amr",
-    ".webm",
-    ".au",
-    ".aif",
-    ".aiff",
-    ".gsm",
-    ".caf",
-    ".mka",
-}
+AUDIO_EXTENSIONS = set(EXTENSION_CONTAINERS) | {".aifc", ".3gp", ".mkv", ".mov"}
 OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anything else makes the run "partly failed"
 
 
@@ -145,6 +128,7 @@ class CallAnalyzer:
             result,
             duration_decoded_s=round(audio.duration_s, 3),
             codec=audio.codec,
+            detected_format=audio.container,
             source_sample_rate=audio.source_sample_rate,
             source_channels=audio.source_channels,
             channel_layout=audio.layout,
@@ -185,6 +169,11 @@ def run_batch(
     """
     started = time.monotonic()
     recordings = find_recordings(inputs)
+    with output_lock(out_dir):
+        return _run_locked(recordings, out_dir, config, on_start, on_done, force, started)
+
+
+def _run_locked(recordings, out_dir, config, on_start, on_done, force, started) -> RunSummary:
     earlier = prepare_output(out_dir)
     analyzer = CallAnalyzer(config)
     if on_start:
@@ -219,20 +208,86 @@ def run_batch(
 
 
 def find_recordings(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files given by name are taken as they are; folders are searched recursively for audio files."""
+    """Files given by name are taken as they are; folders are searched recursively for recordings.
+
+    In a folder, a file is a recording when its name ends like one or its first bytes say it is audio, so a call
+    saved without (or with the wrong) extension is still found, and notes or exports beside the calls are not.
+    """
     found: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS))
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and _is_recording(p)))
         elif path.is_file():
             found.append(path)
+        elif path.exists():
+            raise AcwError(f"input is neither a file nor a folder: {path}")
         else:
             raise AcwError(f"input not found: {path}")
     unique = list(dict.fromkeys(p.resolve() for p in found))
     if not unique:
         raise AcwError("no recordings found in the inputs given")
     return unique
+
+
+AUDIO_MAGIC = (
+    b"RIFF",
+    b"RIFX",
+    b"RF64",
+    b"fLaC",
+    b"ID3",
+    b"OggS",
+    b".snd",
+    b"FORM",
+    b"caff",
+    b"#!AMR",
+    b"\x1aE\xdf\xa3",
+    b"0&\xb2u",
+)
+
+
+def _is_recording(path: Path) -> bool:
+    if path.suffix.lower() in AUDIO_EXTENSIONS:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    mpeg_frame = len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+    return head.startswith(AUDIO_MAGIC) or head[4:8] == b"ftyp" or mpeg_frame
+
+
+LOCK_FILE = ".acw-run.lock"
+
+
+@contextmanager
+def output_lock(out_dir: Path):
+    """One run at a time per output folder. The kernel drops the lock when its holder dies (even by SIGKILL), so a
+    lock left by a crashed run is never in the way."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_FILE, "a+")
+    except OSError as exc:
+        raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise OutputError(f"another acw run is writing to {out_dir} ({holder}); wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"pid {os.getpid()} on {socket.gethostname()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+        )
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -283,7 +338,9 @@ def write_results(results: list[CallResult], out_dir: Path) -> None:
     redone_calls = {(r.call_id, r.source_path) for r in results}
     transcribed = {r.call_id for r in results if r.duplicate_of is None}
     new_tables = {"calls.parquet": calls_table(results), "turns.parquet": turns_table(results)}
-    for name, schema in TABLES.items():
+    # turns first: a call's row is what marks it done, so a crash between the two writes only means redoing it
+    for name in ("turns.parquet", "calls.parquet"):
+        schema = TABLES[name]
         path = out_dir / name
         table = new_tables[name]
         earlier = _read_earlier(path, schema)

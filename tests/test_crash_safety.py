@@ -1,0 +1,111 @@
+"""A run killed with SIGKILL at any moment, then run again: every call exactly once, every table readable."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import ROOT, SAMPLE_AUDIO, acw
+
+
+@pytest.fixture(scope="module")
+def calls_folder(tmp_path_factory):
+    """Six short, distinct recordings (the same clip padded differently, so the content differs)."""
+    folder = tmp_path_factory.mktemp("calls")
+    for i in range(6):
+        subprocess.run(
+            [
+                "sox",
+                str(SAMPLE_AUDIO / "stereo_diarization.wav"),
+                str(folder / f"call_{i}.wav"),
+                "pad",
+                "0",
+                f"0.{i + 1}",
+            ],
+            check=True,
+        )
+    return folder
+
+
+def _check_consistent(out, expected_files=None):
+    if not (out / "calls.parquet").exists():
+        return 0
+    calls = pq.read_table(out / "calls.parquet").to_pandas()
+    turns = pq.read_table(out / "turns.parquet").to_pandas()
+    assert not calls.duplicated(["call_id", "source_path"]).any()
+    assert not turns.duplicated(["call_id", "turn_index"]).any()
+    ok_calls = set(calls[calls.status == "ok"].call_id)
+    assert ok_calls <= set(turns.call_id)  # a call marked done has its turns
+    if expected_files is not None:
+        assert sorted(calls.file_name) == expected_files
+    return len(calls)
+
+
+@pytest.mark.parametrize("kill_after_s", [0.5, 3.0, 6.0, 9.0, 12.0])
+def test_sigkill_then_rerun_leaves_every_call_exactly_once(tmp_path, calls_folder, kill_after_s):
+    out = tmp_path / "out"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "acw_speech", "run", str(calls_folder), "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(kill_after_s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    _check_consistent(out)  # whatever was written is readable and has no duplicates
+
+    rerun = acw("run", str(calls_folder), "--out", str(out))
+    assert rerun.returncode == 0, rerun.stderr  # the dead run's lock is not in the way
+    assert _check_consistent(out, sorted(f"call_{i}.wav" for i in range(6))) == 6
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_second_run_on_the_same_output_is_refused(tmp_path, calls_folder):
+    out = tmp_path / "out"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "acw_speech", "run", str(calls_folder), "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):  # wait until the first run holds the lock
+            if (out / ".acw-run.lock").exists() and (out / ".acw-run.lock").read_text():
+                break
+            time.sleep(0.1)
+        second = acw("run", str(calls_folder), "--out", str(out))
+        assert second.returncode == 1
+        assert "another acw run is writing to" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
+
+
+def test_recordings_are_found_by_content_and_misnamed_ones_flagged(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "call_without_extension").write_bytes((SAMPLE_AUDIO / "stereo_diarization.wav").read_bytes())
+    (folder / "notes.txt").write_text("not a call")
+    mp3_named = folder / "mp3_named.wav"  # MP3 content behind a .wav name
+    command = ["ffmpeg", "-loglevel", "error", "-i", str(SAMPLE_AUDIO / "jfk.flac"), "-ac", "1", "-f", "mp3"]
+    subprocess.run([*command, str(mp3_named)], check=True)
+    out = tmp_path / "out"
+    proc = acw("run", str(folder), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    calls = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+    assert sorted(calls.index) == ["call_without_extension", "mp3_named.wav"]
+    assert calls.loc["call_without_extension", "detected_format"] == "wav"
+    assert "ext_mismatch" not in list(calls.loc["call_without_extension", "flags"])
+    assert calls.loc["mp3_named.wav", "detected_format"] == "mp3"
+    assert "ext_mismatch" in list(calls.loc["mp3_named.wav", "flags"])
