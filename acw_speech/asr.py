@@ -61,7 +61,9 @@ class SpeechRecognizer:
             raise ModelError(f"cannot load ASR model {config.model!r}: {exc}{hint}") from None
         self.device, self.compute_type = device, compute_type
 
-    def recognize(self, audio: Audio, regions: list[VoiceRegion] | None = None) -> Recognition:
+    def recognize(
+        self, audio: Audio, regions: list[VoiceRegion] | None = None, languages: list[str] | None = None
+    ) -> Recognition:
         """Transcribe each non-silent channel on its own, all in the call's language.
 
         With `regions` (mono calls), each stretch of speech is transcribed on its own, so every word belongs to
@@ -70,7 +72,7 @@ class SpeechRecognizer:
         voiced = [i for i in range(audio.channels.shape[0]) if i not in audio.silent_channels]
         if not voiced or regions == []:
             return Recognition((), None, None)
-        language, probability = self._call_language([audio.channels[i] for i in voiced])
+        language, probability = self._call_language([audio.channels[i] for i in voiced], languages or self.languages)
         flags = []
         if probability is not None and probability < self.config.language_min_probability:
             flags.append("language_low_confidence")
@@ -85,13 +87,13 @@ class SpeechRecognizer:
             return Recognition(heard, None, None, tuple(flags))
         return Recognition(heard, language, probability, tuple(flags))
 
-    def _call_language(self, channels: list[np.ndarray]) -> tuple[str, float | None]:
+    def _call_language(self, channels: list[np.ndarray], languages: list[str]) -> tuple[str, float | None]:
         """The allowed language Whisper finds most likely (probabilities summed over channels).
 
         The probability returned is Whisper's own for that language among all it knows, averaged over channels,
         so a call forced into a language it is not in shows a low value (and gets `language_low_confidence`).
         """
-        totals = dict.fromkeys(self.languages, 0.0)
+        totals = dict.fromkeys(languages, 0.0)
         measured = 0
         for samples in channels:
             try:

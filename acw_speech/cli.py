@@ -46,7 +46,9 @@ def main(
 
 @app.command()
 def run(
-    inputs: list[Path] = typer.Argument(..., help="Recordings, or folders searched recursively for audio files."),
+    inputs: Optional[list[Path]] = typer.Argument(
+        None, help="Recordings, or folders searched recursively for recordings."
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for calls.parquet, turns.parquet, run_summary.json."),
     pipeline: Optional[Path] = typer.Option(
         None, "--pipeline", "-p", help="Pipeline YAML (default: pipelines/default.yaml)."
@@ -60,6 +62,13 @@ def run(
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
     force: bool = typer.Option(False, "--force", help="Process recordings again even if --out already has them."),
+    manifest: Optional[Path] = typer.Option(
+        None,
+        "--manifest",
+        "-m",
+        help="CSV or Parquet of calls: path, call_id, start_time, agent_id, queue, "
+        "direction, customer_phone (stored as a keyed hash), language, channel_map.",
+    ),
 ) -> None:
     """Transcribe recordings and write ACW drafts to Parquet.
 
@@ -67,9 +76,13 @@ def run(
     1: the run could not start (bad config, missing model, output not writable).
     """
     from acw_speech.config import load_pipeline, with_overrides
+    from acw_speech.manifest import read_manifest
     from acw_speech.run import run_batch
 
     def work() -> int:
+        if not inputs and manifest is None:
+            raise AcwError("give recordings or folders to process, or --manifest")
+        calls = read_manifest(manifest) if manifest else None
         config = load_pipeline(pipeline)
         config = with_overrides(
             config, asr={"model": asr_model, "device": device}, reasons={"taxonomy": taxonomy}, languages=language
@@ -86,7 +99,9 @@ def run(
 
         with _progress() as progress:
             task = progress.add_task("calls", total=None)
-            summary = run_batch(inputs, out, config, on_start=started, on_done=finished, force=force)
+            summary = run_batch(
+                inputs or [], out, config, on_start=started, on_done=finished, force=force, manifest=calls
+            )
         _print_results(summary)
         return summary.exit_code
 

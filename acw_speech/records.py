@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from acw_speech.manifest import CallDetails
 
 AGENT = "agent"
 CUSTOMER = "customer"
@@ -132,4 +136,7 @@ class CallResult:
     asr_model: str | None = None
     taxonomy: str | None = None
     processing_s: float | None = None
-    duplicate_of: str | None = None  # another file with the same bytes, transcribed once for both
+    duplicate_of: str | None = None
+    details: CallDetails | None = (
+        None  # from the manifest, when one was given  # another file with the same bytes, transcribed once for both
+    )

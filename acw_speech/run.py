@@ -28,9 +28,10 @@ from acw_speech import __version__
 from acw_speech.acw import draft_acw
 from acw_speech.asr import SpeechRecognizer
 from acw_speech.audio import EXTENSION_CONTAINERS, load_audio
-from acw_speech.config import PipelineConfig
+from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
+from acw_speech.manifest import CallDetails
 from acw_speech.reasons import classify_call, load_reason_model
 from acw_speech.records import CallResult, Transcript
 from acw_speech.speakers import find_voices
@@ -100,7 +101,7 @@ class CallAnalyzer:
     def recognizer(self) -> SpeechRecognizer:
         return SpeechRecognizer(self.config.asr, self.config.languages)
 
-    def process(self, path: Path, call_id: str) -> CallResult:
+    def process(self, path: Path, call_id: str, details: CallDetails | None = None) -> CallResult:
         """Every stage on one recording; any failure becomes the row's status and message."""
         started = time.monotonic()
         result = CallResult(
@@ -111,9 +112,12 @@ class CallAnalyzer:
             version=__version__,
             asr_model=self.config.asr.model,
             taxonomy=self.config.reasons.taxonomy,
+            details=details,
         )
         try:
-            result = self._transcribe_and_analyze(path, result)
+            if not path.is_file():
+                raise RecordingError("failed", f"recording not found: {path}")
+            result = self._transcribe_and_analyze(path, result, details or CallDetails())
         except RecordingError as exc:
             result = replace(result, status=exc.status, error_message=str(exc))
         except AcwError:
@@ -122,7 +126,7 @@ class CallAnalyzer:
             result = replace(result, status="failed", error_message=f"{type(exc).__name__}: {exc}")
         return replace(result, processing_s=round(time.monotonic() - started, 3))
 
-    def _transcribe_and_analyze(self, path: Path, result: CallResult) -> CallResult:
+    def _transcribe_and_analyze(self, path: Path, result: CallResult, details: CallDetails) -> CallResult:
         audio = load_audio(path, self.config.audio)
         result = replace(
             result,
@@ -138,8 +142,10 @@ class CallAnalyzer:
         if audio.channels.shape[0] == 1:
             turns = self.config.turns
             regions = find_voices(audio.channels[0], audio.sample_rate, turns.mono_pause_s, turns.mono_voices)
-        heard = self.recognizer.recognize(audio, regions)
-        transcript = build_transcript(audio, heard, self.config.channels, self.config.turns, regions)
+        languages = [details.language_hint] if details.language_hint else None
+        heard = self.recognizer.recognize(audio, regions, languages)
+        channels = ChannelsConfig(roles=list(details.channel_roles)) if details.channel_roles else self.config.channels
+        transcript = build_transcript(audio, heard, channels, self.config.turns, regions)
         if not transcript.turns:
             empty = Transcript((), None, None, transcript.role_source, None, transcript.flags)
             return replace(result, status="no_speech", transcript=empty)
@@ -160,6 +166,7 @@ def run_batch(
     on_start: Callable[[list[Path]], None] | None = None,
     on_done: Callable[[CallResult], None] | None = None,
     force: bool = False,
+    manifest: dict[Path, CallDetails] | None = None,
 ) -> RunSummary:
     """Process every recording under `inputs` and write `calls.parquet`, `turns.parquet` and `run_summary.json`.
 
@@ -168,12 +175,13 @@ def run_batch(
     path gets a row pointing to the transcribed one. Models load only when something needs processing.
     """
     started = time.monotonic()
-    recordings = find_recordings(inputs)
+    manifest = manifest or {}
+    recordings = list(dict.fromkeys([*find_recordings(inputs, allow_none=bool(manifest)), *manifest]))
     with output_lock(out_dir):
-        return _run_locked(recordings, out_dir, config, on_start, on_done, force, started)
+        return _run_locked(recordings, out_dir, config, on_start, on_done, force, started, manifest)
 
 
-def _run_locked(recordings, out_dir, config, on_start, on_done, force, started) -> RunSummary:
+def _run_locked(recordings, out_dir, config, on_start, on_done, force, started, manifest) -> RunSummary:
     earlier = prepare_output(out_dir)
     analyzer = CallAnalyzer(config)
     if on_start:
@@ -192,7 +200,7 @@ def _run_locked(recordings, out_dir, config, on_start, on_done, force, started) 
                 result = replace(first, source_path=str(path), duplicate_of=first.source_path, processing_s=0.0)
                 results.append(result)
             else:
-                result = first_with_content[call_id] = analyzer.process(path, call_id)
+                result = first_with_content[call_id] = analyzer.process(path, call_id, manifest.get(path))
                 results.append(result)
             if on_done:
                 on_done(result)
@@ -207,7 +215,7 @@ def _run_locked(recordings, out_dir, config, on_start, on_done, force, started) 
     return summary
 
 
-def find_recordings(inputs: Iterable[str | Path]) -> list[Path]:
+def find_recordings(inputs: Iterable[str | Path], allow_none: bool = False) -> list[Path]:
     """Files given by name are taken as they are; folders are searched recursively for recordings.
 
     In a folder, a file is a recording when its name ends like one or its first bytes say it is audio, so a call
@@ -225,7 +233,7 @@ def find_recordings(inputs: Iterable[str | Path]) -> list[Path]:
         else:
             raise AcwError(f"input not found: {path}")
     unique = list(dict.fromkeys(p.resolve() for p in found))
-    if not unique:
+    if not unique and not allow_none:
         raise AcwError("no recordings found in the inputs given")
     return unique
 

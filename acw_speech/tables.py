@@ -34,6 +34,13 @@ CALLS_SCHEMA = pa.schema(
         pa.field("call_id", pa.string(), nullable=False),
         pa.field("source_path", pa.string(), nullable=False),
         pa.field("file_name", pa.string(), nullable=False),
+        pa.field("source_call_id", pa.string()),
+        pa.field("call_start_time", pa.timestamp("us", tz="UTC")),
+        pa.field("agent_id", pa.string()),
+        pa.field("queue", pa.string()),
+        pa.field("direction", pa.string()),
+        pa.field("customer_phone_hash", pa.string()),
+        pa.field("language_hint", pa.string()),
         pa.field("status", pa.string(), nullable=False),
         pa.field("error_message", pa.string()),
         pa.field("flags", pa.list_(pa.string()), nullable=False),
@@ -97,6 +104,7 @@ def call_row(result: CallResult) -> dict:
         "call_id": result.call_id,
         "source_path": result.source_path,
         "file_name": Path(result.source_path).name,
+        **_details_columns(result),
         "status": result.status,
         "error_message": result.error_message,
         "flags": sorted(set(result.flags) | set(t.flags if t else ())),
@@ -128,6 +136,19 @@ def call_row(result: CallResult) -> dict:
         "processed_at": result.processed_at,
         "acw_speech_version": result.version,
         "schema_version": SCHEMA_VERSION,
+    }
+
+
+def _details_columns(result: CallResult) -> dict:
+    d = result.details
+    return {
+        "source_call_id": d.source_call_id if d else None,
+        "call_start_time": d.call_start_time if d else None,
+        "agent_id": d.agent_id if d else None,
+        "queue": d.queue if d else None,
+        "direction": d.direction if d else None,
+        "customer_phone_hash": d.customer_phone_hash if d else None,
+        "language_hint": d.language_hint if d else None,
     }
 
 
