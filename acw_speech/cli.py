@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Optional
@@ -62,6 +63,12 @@ def run(
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
     force: bool = typer.Option(False, "--force", help="Process recordings again even if --out already has them."),
+    files_from: Optional[Path] = typer.Option(
+        None, "--files-from", help="A text file listing recordings or folders, one per line ('-' for stdin)."
+    ),
+    log_json: bool = typer.Option(
+        False, "--log-json", help="One JSON object per call and one for the run on stderr, no table (for cron)."
+    ),
     manifest: Optional[Path] = typer.Option(
         None,
         "--manifest",
@@ -80,7 +87,9 @@ def run(
     from acw_speech.run import run_batch
 
     def work() -> int:
-        if not inputs and manifest is None:
+        listed = _read_list(files_from) if files_from else []
+        inputs_all = [*(inputs or []), *listed]
+        if not inputs_all and manifest is None:
             raise AcwError("give recordings or folders to process, or --manifest")
         calls = read_manifest(manifest) if manifest else None
         config = load_pipeline(pipeline)
@@ -95,14 +104,17 @@ def run(
 
         def finished(result):
             progress.update(task, advance=1, description=result.status)
-            _log_line(done, total, result)
+            _log_line(done, total, result, log_json)
 
-        with _progress() as progress:
+        with _progress(enabled=not log_json) as progress:
             task = progress.add_task("calls", total=None)
             summary = run_batch(
-                inputs or [], out, config, on_start=started, on_done=finished, force=force, manifest=calls
+                inputs_all, out, config, on_start=started, on_done=finished, force=force, manifest=calls
             )
-        _print_results(summary)
+        if log_json:
+            print(json.dumps({"event": "run", **summary.as_dict()}), file=sys.stderr, flush=True)
+        else:
+            _print_results(summary)
         return summary.exit_code
 
     raise typer.Exit(_guarded(work))
@@ -124,6 +136,17 @@ def models_prepare(
         return 0
 
     raise typer.Exit(_guarded(work))
+
+
+def _read_list(path: Path) -> list[Path]:
+    """Paths from a list file (or stdin for '-'): one per line; blank lines and lines starting with # are skipped."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AcwError(f"cannot read the list of recordings {path}: {exc}") from None
+    base = Path.cwd() if str(path) == "-" else path.parent
+    lines = (line.strip() for line in text.splitlines())
+    return [base / line for line in lines if line and not line.startswith("#")]
 
 
 def _guarded(work) -> int:
@@ -151,7 +174,7 @@ def entry_point() -> None:
     sys.exit(code or 0)
 
 
-def _progress() -> Progress:
+def _progress(enabled: bool) -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description:>12}"),
         BarColumn(),
@@ -162,10 +185,24 @@ def _progress() -> Progress:
     )
 
 
-def _log_line(done: list[int], total: list[int], result) -> None:
-    """Without a terminal (cron, a log file) one plain line per call on stderr instead of a progress bar."""
+def _log_line(done: list[int], total: list[int], result, as_json: bool) -> None:
+    """Without a terminal (cron, a log file) one line per call on stderr instead of a progress bar."""
     done[0] += 1
-    if not sys.stderr.isatty():
+    if as_json:
+        event = {
+            "event": "call",
+            "n": done[0],
+            "of": total[0],
+            "path": result.source_path,
+            "call_id": result.call_id,
+            "status": result.status,
+            "error": result.error_message,
+            "duration_s": result.duration_decoded_s,
+            "processing_s": result.processing_s,
+            "contact_reason": result.reason.reason if result.reason else None,
+        }
+        print(json.dumps(event, ensure_ascii=False), file=sys.stderr, flush=True)
+    elif not sys.stderr.isatty():
         note = f" ({result.error_message})" if result.error_message else ""
         print(f"[{done[0]}/{total[0]}] {result.status} {result.source_path}{note}", file=sys.stderr, flush=True)
 

@@ -75,3 +75,19 @@ def test_unknown_language_is_refused_at_start(tmp_path):
 def test_markup_like_file_names_are_shown_as_they_are(tmp_path):
     proc = acw("run", str(tmp_path / "[red]missing.wav"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 1 and "[red]missing.wav" in proc.stderr
+
+
+def test_files_from_a_list_and_json_log_lines_for_cron(tmp_path):
+    import json
+
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEnot really")
+    listing = tmp_path / "tonight.txt"
+    listing.write_text(f"# tonight's calls\n{SAMPLE_AUDIO / 'stereo_diarization.wav'}\n\nbroken.wav\n")
+    proc = acw("run", "--files-from", str(listing), "--out", str(tmp_path / "out"), "--log-json")
+    assert proc.returncode == 2
+    events = [json.loads(line) for line in proc.stderr.splitlines()]
+    assert [e["event"] for e in events] == ["call", "call", "run"]
+    assert {e["status"] for e in events[:2]} == {"ok", "decode_error"}
+    assert events[-1]["status_counts"] == {"ok": 1, "decode_error": 1} and events[-1]["exit_code"] == 2
+    assert proc.stdout == ""
