@@ -43,7 +43,7 @@ def load_audio(path: Path, config: AudioConfig) -> Audio:
     samples, source_rate, source_channels, codec, container = _decode(path, config.sample_rate)
     flags: list[str] = ["ext_mismatch"] if _extension_disagrees(path, container) else []
     if samples.shape[1] == 0:
-        raise RecordingError("empty_audio", f"the {codec or 'audio'} stream holds no samples")
+        raise RecordingError("empty_audio", f"the {codec or 'audio'} stream holds no samples", 0.0)
     truncation = _wav_truncation(path)
     if truncation:
         raise RecordingError("decode_error", truncation)

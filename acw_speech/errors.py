@@ -22,6 +22,7 @@ class OutputError(AcwError):
 class RecordingError(AcwError):
     """One recording cannot be processed; `status` is its row's status (decode_error, empty_audio, ...)."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, duration_s: float | None = None):
         super().__init__(message)
         self.status = status
+        self.duration_s = duration_s  # what was decoded before the problem showed, when known

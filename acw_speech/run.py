@@ -33,7 +33,7 @@ from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
 from acw_speech.manifest import CallDetails
 from acw_speech.reasons import classify_call, load_reason_model
-from acw_speech.records import CallResult, Transcript
+from acw_speech.records import AGENT, CallResult, Dissatisfaction, Transcript
 from acw_speech.speakers import find_voices
 from acw_speech.tables import TABLES, calls_table, turns_table, write_table
 from acw_speech.turns import build_transcript
@@ -119,7 +119,8 @@ class CallAnalyzer:
                 raise RecordingError("failed", f"recording not found: {path}")
             result = self._transcribe_and_analyze(path, result, details or CallDetails())
         except RecordingError as exc:
-            result = replace(result, status=exc.status, error_message=str(exc))
+            duration = round(exc.duration_s, 3) if exc.duration_s is not None else result.duration_decoded_s
+            result = replace(result, status=exc.status, error_message=str(exc), duration_decoded_s=duration)
         except AcwError:
             raise  # a setup problem (model, config): the whole run stops with a clear message
         except Exception as exc:  # one broken recording must not stop the batch
@@ -154,8 +155,12 @@ class CallAnalyzer:
     def analyze(self, transcript: Transcript) -> dict:
         """Contact reason, dissatisfaction and the ACW draft for a transcript (no audio needed)."""
         reason = classify_call(transcript.turns, self.reason_model, self.config.reasons)
-        dissatisfaction = score_dissatisfaction(transcript, self.config.dissatisfaction)
-        draft = draft_acw(transcript, reason, dissatisfaction, self.config.acw, self.reason_names)
+        customer_heard = any(t.role != AGENT for t in transcript.turns)
+        # only the customer's dissatisfaction is measured: with the customer's channel silent there is none to score
+        dissatisfaction = score_dissatisfaction(transcript, self.config.dissatisfaction) if customer_heard else None
+        draft = draft_acw(
+            transcript, reason, dissatisfaction or Dissatisfaction(0.0), self.config.acw, self.reason_names
+        )
         return {"transcript": transcript, "reason": reason, "dissatisfaction": dissatisfaction, "draft": draft}
 
 
