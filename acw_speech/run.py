@@ -320,6 +320,8 @@ def prepare_output(out_dir: Path) -> EarlierCalls:
         probe.unlink()
     except OSError as exc:
         raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
+    for leftover in out_dir.glob(".*.tmp"):  # half-written by a run that was killed; we hold the lock now
+        leftover.unlink(missing_ok=True)
     for name, schema in TABLES.items():
         _read_earlier(out_dir / name, schema)
     calls = _read_earlier(out_dir / "calls.parquet", TABLES["calls.parquet"])

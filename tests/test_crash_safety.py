@@ -47,17 +47,16 @@ def _check_consistent(out, expected_files=None):
     return len(calls)
 
 
+def _start_run(inputs, out) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "acw_speech", "run", str(inputs), "--out", str(out)]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.mark.parametrize("kill_after_s", [0.5, 3.0, 6.0, 9.0, 12.0])
 def test_sigkill_then_rerun_leaves_every_call_exactly_once(tmp_path, calls_folder, kill_after_s):
     out = tmp_path / "out"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "acw_speech", "run", str(calls_folder), "--out", str(out)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = _start_run(calls_folder, out)
     time.sleep(kill_after_s)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -71,14 +70,7 @@ def test_sigkill_then_rerun_leaves_every_call_exactly_once(tmp_path, calls_folde
 
 def test_second_run_on_the_same_output_is_refused(tmp_path, calls_folder):
     out = tmp_path / "out"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "acw_speech", "run", str(calls_folder), "--out", str(out)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = _start_run(calls_folder, out)
     try:
         for _ in range(100):  # wait until the first run holds the lock
             if (out / ".acw-run.lock").exists() and (out / ".acw-run.lock").read_text():
@@ -109,3 +101,14 @@ def test_recordings_are_found_by_content_and_misnamed_ones_flagged(tmp_path):
     assert "ext_mismatch" not in list(calls.loc["call_without_extension", "flags"])
     assert calls.loc["mp3_named.wav", "detected_format"] == "mp3"
     assert "ext_mismatch" in list(calls.loc["mp3_named.wav", "flags"])
+
+
+def test_a_half_written_file_left_by_a_killed_run_is_cleaned_up(tmp_path):
+    from acw_speech.run import prepare_output
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".calls.parquet.4242.tmp").write_bytes(b"PAR1 half a table")
+    prepare_output(out)
+    assert not list(out.glob(".*.tmp"))
+
