@@ -11,13 +11,13 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from acw_speech.errors import ConfigError
+from acw_speech.records import CallDetails
 
 PHONE_KEY_VARIABLE = "ACW_PHONE_HASH_KEY"
 COLUMNS = (
@@ -32,20 +32,6 @@ COLUMNS = (
     "channel_map",
 )
 DIRECTIONS = ("inbound", "outbound", "internal")
-
-
-@dataclass(frozen=True)
-class CallDetails:
-    """What the telephony system knows about a call, as it lands in the call's row."""
-
-    source_call_id: str | None = None
-    call_start_time: datetime | None = None
-    agent_id: str | None = None
-    queue: str | None = None
-    direction: str | None = None
-    customer_phone_hash: str | None = None
-    language_hint: str | None = None
-    channel_roles: tuple[str, str] | None = None
 
 
 def read_manifest(path: Path) -> dict[Path, CallDetails]:

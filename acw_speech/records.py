@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from acw_speech.manifest import CallDetails
 
 AGENT = "agent"
 CUSTOMER = "customer"
@@ -110,6 +106,20 @@ class AcwDraft:
     tags: tuple[str, ...]
     follow_ups: tuple[FollowUp, ...] = ()
     evidence_turns: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallDetails:
+    """What the telephony system knows about a call, as it lands in the call's row."""
+
+    source_call_id: str | None = None
+    call_start_time: datetime | None = None
+    agent_id: str | None = None
+    queue: str | None = None
+    direction: str | None = None
+    customer_phone_hash: str | None = None
+    language_hint: str | None = None
+    channel_roles: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,8 @@ from acw_speech.audio import EXTENSION_CONTAINERS, load_audio
 from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
-from acw_speech.manifest import CallDetails
 from acw_speech.reasons import classify_call, load_reason_model
-from acw_speech.records import AGENT, CallResult, Dissatisfaction, Transcript
+from acw_speech.records import AGENT, CallDetails, CallResult, Dissatisfaction, Transcript
 from acw_speech.speakers import find_voices
 from acw_speech.tables import TABLES, calls_table, turns_table, write_table
 from acw_speech.turns import build_transcript
