@@ -2,6 +2,10 @@
 
 Decoding goes through PyAV (FFmpeg), which faster-whisper already depends on. Problems with the file become a
 `RecordingError` carrying the row status of the batch contract (decode_error, empty_audio, too_short, ...).
+
+A recording is decoded as a stream of windows (`AudioConfig.window_s`, cut in the quietest moment near each
+window's end), so a two-hour call never sits in memory whole: every later stage works on one window at a time.
+Calls shorter than a window (nearly all of them) come as a single window: the whole call.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import av
 import numpy as np
@@ -19,7 +24,7 @@ from acw_speech.errors import RecordingError
 
 @dataclass(frozen=True)
 class Audio:
-    """Decoded samples, one row per channel that will be transcribed, and what the file said about itself."""
+    """Decoded samples of one window, one row per channel that will be transcribed, and what the file said."""
 
     channels: np.ndarray  # shape (n_channels, n_samples), float32 in [-1, 1], at `sample_rate`
     sample_rate: int
@@ -30,6 +35,7 @@ class Audio:
     container: str = ""  # what FFmpeg found the file to be, whatever its name says (e.g. "mp3", "wav", "ogg")
     silent_channels: tuple[int, ...] = ()
     flags: tuple[str, ...] = ()
+    offset_s: float = 0.0  # where this window starts in the recording
 
     @property
     def duration_s(self) -> float:
@@ -37,25 +43,76 @@ class Audio:
 
 
 def load_audio(path: Path, config: AudioConfig) -> Audio:
-    """Decode `path`, check its length, and fold dual-mono channels into one."""
+    """The whole recording as one window (for short clips, tests and tools; the batch uses `read_audio`)."""
+    whole = config.model_copy(update={"window_s": config.max_duration_s})
+    return next(read_audio(path, whole))
+
+
+def read_audio(path: Path, config: AudioConfig) -> Iterator[Audio]:
+    """Decode `path` and yield it window by window, each checked and folded (dual mono) on its own.
+
+    The recording-level checks come first: an empty file, no samples, a damaged WAV, too short or too long
+    raise `RecordingError` before any window is yielded (too long: as soon as the decoded audio passes the limit,
+    when the container does not state its duration).
+    """
     if path.stat().st_size == 0:
         raise RecordingError("decode_error", "file is empty (0 bytes): not an audio recording")
-    samples, source_rate, source_channels, codec, container = _decode(path, config.sample_rate)
-    flags: list[str] = ["ext_mismatch"] if _extension_disagrees(path, container) else []
-    if samples.shape[1] == 0:
+    rate = config.sample_rate
+    window, lookahead = int(config.window_s * rate), int(WINDOW_CUT_SEARCH_S * rate)
+    stream = _decode(path, rate, config.max_duration_s)
+    meta = next(stream)
+    flags = ("ext_mismatch",) if _extension_disagrees(path, meta.container) else ()
+    pending: list[np.ndarray] = []
+    pending_len, offset, first = 0, 0, True
+    for chunk in stream:
+        pending.append(chunk)
+        pending_len += chunk.shape[1]
+        if pending_len < window + lookahead:
+            continue
+        samples = np.concatenate(pending, axis=1)
+        cut = _quiet_cut(samples, window - lookahead, window + lookahead, rate)
+        if first:
+            _check_whole(path, samples.shape[1], config)  # not short, not empty: only damage is left to check
+        yield _window(samples[:, :cut], offset, meta, flags, config)
+        pending, pending_len = [samples[:, cut:]], samples.shape[1] - cut
+        offset, first = offset + cut, False
+    samples = np.concatenate(pending, axis=1) if pending else np.zeros((meta.source_channels, 0), np.float32)
+    if first:
+        _check_whole(path, samples.shape[1], config, codec=meta.codec)
+    if samples.shape[1] or first:
+        yield _window(samples, offset, meta, flags, config)
+
+
+WINDOW_CUT_SEARCH_S = 20.0  # a window is cut at the quietest moment this close to its nominal end
+
+
+def _check_whole(path: Path, n_samples: int, config: AudioConfig, codec: str = "") -> None:
+    if n_samples == 0:
         raise RecordingError("empty_audio", f"the {codec or 'audio'} stream holds no samples", 0.0)
     truncation = _wav_truncation(path)
     if truncation:
         raise RecordingError("decode_error", truncation)
-    duration = samples.shape[1] / config.sample_rate
+    duration = n_samples / config.sample_rate
     if duration < config.min_duration_s:
         raise RecordingError(
-            "too_short", f"recording lasts {duration:.2f} s, under the minimum {config.min_duration_s} s"
+            "too_short", f"recording lasts {duration:.2f} s, under the minimum {config.min_duration_s} s", duration
         )
-    if duration > config.max_duration_s:
-        raise RecordingError(
-            "too_long", f"recording lasts {duration:.0f} s, over the maximum {config.max_duration_s:.0f} s"
-        )
+
+
+def _quiet_cut(samples: np.ndarray, lo: int, hi: int, rate: int) -> int:
+    """The sample index between `lo` and `hi` in the middle of the quietest 0.2 s (all channels together)."""
+    block = max(1, rate // 5)
+    span = samples[:, lo:hi]
+    n = span.shape[1] // block
+    if n < 2:
+        return hi
+    energy = np.square(span[:, : n * block].reshape(span.shape[0], n, block), dtype=np.float32).sum(axis=(0, 2))
+    return lo + int(np.argmin(energy)) * block + block // 2
+
+
+def _window(samples: np.ndarray, offset: int, meta: "_StreamInfo", flags: tuple, config: AudioConfig) -> Audio:
+    """One window as the later stages want it: at most two channels, dual mono folded, silent channels found."""
+    flags = list(flags)
     if samples.shape[0] > 2:  # the channel map names two channels; the others are not transcribed
         flags.append(f"extra_channels_ignored:{samples.shape[0] - 2}")
         samples = samples[:2]
@@ -66,11 +123,29 @@ def load_audio(path: Path, config: AudioConfig) -> Audio:
         flags.append("dual_mono")
     silent = tuple(i for i, ch in enumerate(samples) if _dbfs(ch) < config.silent_channel_dbfs)
     return Audio(
-        samples, config.sample_rate, source_channels, source_rate, codec, layout, container, silent, tuple(flags)
+        np.ascontiguousarray(samples, dtype=np.float32),
+        config.sample_rate,
+        meta.source_channels,
+        meta.source_rate,
+        meta.codec,
+        layout,
+        meta.container,
+        silent,
+        tuple(flags),
+        offset / config.sample_rate,
     )
 
 
-def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str, str]:
+@dataclass(frozen=True)
+class _StreamInfo:
+    source_rate: int
+    source_channels: int
+    codec: str
+    container: str
+
+
+def _decode(path: Path, rate: int, max_duration_s: float) -> Iterator:
+    """First yields a `_StreamInfo`, then float32 chunks shaped (channels, samples) at `rate`."""
     try:
         container = av.open(str(path), metadata_errors="ignore", options=HEADERLESS.get(path.suffix.lower(), {}))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -81,27 +156,44 @@ def _decode(path: Path, rate: int) -> tuple[np.ndarray, int, int, str, str]:
             raise RecordingError("decode_error", f"no audio stream in this {container.format.name} file")
         stream = streams[0]
         codec = _codec_name(stream)
-        container_name = container.format.name
         source_channels = stream.channels or 1
-        # keep every channel apart (never a downmix, which would mix agent and customer); more than two: see below
+        stated = _stated_duration(container, stream)
+        if stated is not None and stated > max_duration_s + 1 and not _open_ended_wav(path):
+            raise RecordingError(
+                "too_long", f"recording lasts {stated:.0f} s, over the maximum {max_duration_s:.0f} s", stated
+            )
+        yield _StreamInfo(stream.sample_rate or rate, source_channels, codec, container.format.name)
+        # keep every channel apart (never a downmix, which would mix agent and customer); more than two: see _window
         layout = {1: "mono", 2: "stereo"}.get(source_channels, stream.layout)
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        chunks: list[np.ndarray] = []
+        limit, decoded = int(max_duration_s * rate), 0
         try:
             for frame in container.decode(stream):
                 frame.pts = None
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray())
+                    chunk = out.to_ndarray()
+                    decoded += chunk.shape[1]
+                    if decoded > limit:
+                        raise RecordingError(
+                            "too_long", f"recording lasts over the maximum {max_duration_s:.0f} s", decoded / rate
+                        )
+                    yield chunk
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+                yield out.to_ndarray()
         except av.error.FFmpegError as exc:
-            if not chunks:
+            if not decoded:
                 status = "unsupported_codec" if isinstance(exc, av.error.DecoderNotFoundError) else "decode_error"
                 raise RecordingError(status, f"cannot decode {codec or 'audio'} stream: {_describe(exc)}") from None
             # keep what decoded before the damage; the truncation check decides whether that is acceptable
-        source_rate = stream.sample_rate or rate
-    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((source_channels, 0), np.float32)
-    return samples.astype(np.float32, copy=False), source_rate, source_channels, codec, container_name
+
+
+def _stated_duration(container, stream) -> float | None:
+    """The duration the file's header states, if any (seconds)."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return None
 
 
 def _codec_name(stream) -> str:
@@ -145,8 +237,28 @@ def _extension_disagrees(path: Path, container: str) -> bool:
     return promised is not None and promised not in container.split(",")
 
 
+def _open_ended_wav(path: Path) -> bool:
+    """A WAV written by a streaming recorder leaves the data size open, so its stated duration means nothing."""
+    size = _wav_data_size(path)
+    return size is not None and size[0] in (0, 0xFFFFFFFF)
+
+
 def _wav_truncation(path: Path) -> str | None:
     """For RIFF/WAVE files: the data chunk promises more bytes than the file holds -> a message, else None."""
+    size = _wav_data_size(path)
+    if size is None:
+        return None
+    declared, present = size
+    if declared in (0, 0xFFFFFFFF) or present >= declared:
+        return None  # streaming writers leave the size open; that is not damage
+    return (
+        f"truncated WAV: the header declares {declared} bytes of audio but only {present} "
+        f"are present ({100 * present / declared:.0f} %)"
+    )
+
+
+def _wav_data_size(path: Path) -> tuple[int, int] | None:
+    """For RIFF/WAVE files: (bytes the data chunk declares, bytes present after its header), else None."""
     with open(path, "rb") as f:
         header = f.read(12)
         if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
@@ -158,13 +270,7 @@ def _wav_truncation(path: Path) -> str | None:
                 return None
             chunk_id, chunk_size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
             if chunk_id == b"data":
-                present = size - f.tell()
-                if chunk_size in (0, 0xFFFFFFFF) or present >= chunk_size:
-                    return None  # streaming writers leave the size open; that is not damage
-                return (
-                    f"truncated WAV: the header declares {chunk_size} bytes of audio but only {present} "
-                    f"are present ({100 * present / chunk_size:.0f} %)"
-                )
+                return chunk_size, size - f.tell()
             f.seek(chunk_size + (chunk_size & 1), 1)
 
 

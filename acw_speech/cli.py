@@ -14,6 +14,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
@@ -50,7 +51,9 @@ def run(
     inputs: Optional[list[Path]] = typer.Argument(
         None, help="Recordings, or folders searched recursively for recordings."
     ),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for calls.parquet, turns.parquet, run_summary.json."),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Folder for the calls/ and turns/ Parquet datasets and run_summary.json."
+    ),
     pipeline: Optional[Path] = typer.Option(
         None, "--pipeline", "-p", help="Pipeline YAML (default: pipelines/default.yaml)."
     ),
@@ -69,6 +72,13 @@ def run(
     log_json: bool = typer.Option(
         False, "--log-json", help="One JSON object per call and one for the run on stderr, no table (for cron)."
     ),
+    workers: Optional[int] = typer.Option(
+        None,
+        "--workers",
+        "-w",
+        min=1,
+        help="Worker processes, each with its own models and cores/N threads (default from the pipeline: 1).",
+    ),
     manifest: Optional[Path] = typer.Option(
         None,
         "--manifest",
@@ -80,7 +90,8 @@ def run(
     """Transcribe recordings and write ACW drafts to Parquet.
 
     Exit code 0: every call processed (or had no speech); 2: some recordings failed (see their rows);
-    1: the run could not start (bad config, missing model, output not writable).
+    1: the run could not start (bad config, missing model, output not writable); 130: interrupted (the calls
+    finished so far are written).
     """
     from acw_speech.config import load_pipeline, with_overrides
     from acw_speech.manifest import read_manifest
@@ -94,20 +105,24 @@ def run(
         calls = read_manifest(manifest) if manifest else None
         config = load_pipeline(pipeline)
         config = with_overrides(
-            config, asr={"model": asr_model, "device": device}, reasons={"taxonomy": taxonomy}, languages=language
+            config,
+            asr={"model": asr_model, "device": device},
+            reasons={"taxonomy": taxonomy},
+            languages=language,
+            batch={"workers": workers},
         )
-        done, total = [0], [0]
+        log = _CallLog(log_json)
 
         def started(found):
-            total[0] = len(found)
+            log.total = len(found)
             progress.update(task, total=len(found))
 
-        def finished(result):
-            progress.update(task, advance=1, description=result.status)
-            _log_line(done, total, result, log_json)
+        def finished(result, earlier):
+            log.call(result, earlier)
+            progress.update(task, advance=1, description=result.status, audio=f"{log.audio_s / 3600:.2f} h audio")
 
-        with _progress(enabled=not log_json) as progress:
-            task = progress.add_task("calls", total=None)
+        with _progress() as progress:
+            task = progress.add_task("calls", total=None, audio="0.00 h audio")
             summary = run_batch(
                 inputs_all, out, config, on_start=started, on_done=finished, force=force, manifest=calls
             )
@@ -174,37 +189,58 @@ def entry_point() -> None:
     sys.exit(code or 0)
 
 
-def _progress(enabled: bool) -> Progress:
+def _progress() -> Progress:
+    """On a terminal: files done of all, audio hours done, time left. Elsewhere (cron, a log file) nothing."""
     return Progress(
         TextColumn("[progress.description]{task.description:>12}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[audio]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
         console=console,
         disable=not sys.stderr.isatty(),
     )
 
 
-def _log_line(done: list[int], total: list[int], result, as_json: bool) -> None:
-    """Without a terminal (cron, a log file) one line per call on stderr instead of a progress bar."""
-    done[0] += 1
-    if as_json:
-        event = {
-            "event": "call",
-            "n": done[0],
-            "of": total[0],
-            "path": result.source_path,
-            "call_id": result.call_id,
-            "status": result.status,
-            "error": result.error_message,
-            "duration_s": result.duration_decoded_s,
-            "processing_s": result.processing_s,
-            "contact_reason": result.reason.reason if result.reason else None,
-        }
-        print(json.dumps(event, ensure_ascii=False), file=sys.stderr, flush=True)
-    elif not sys.stderr.isatty():
-        note = f" ({result.error_message})" if result.error_message else ""
-        print(f"[{done[0]}/{total[0]}] {result.status} {result.source_path}{note}", file=sys.stderr, flush=True)
+class _CallLog:
+    """Without a terminal (cron, a log file) one line per call on stderr instead of a progress bar; with
+    `--log-json` one JSON object per call."""
+
+    def __init__(self, as_json: bool):
+        self.as_json, self.done, self.total, self.audio_s = as_json, 0, 0, 0.0
+
+    def call(self, result, earlier: bool) -> None:
+        self.done += 1
+        if not earlier and result.duplicate_of is None:
+            self.audio_s += result.duration_decoded_s or 0.0
+        if self.as_json:
+            event = {
+                "event": "call",
+                "n": self.done,
+                "of": self.total,
+                "path": result.source_path,
+                "call_id": result.call_id,
+                "status": result.status,
+                "error": result.error_message,
+                "earlier_run": earlier,
+                "duplicate_of": result.duplicate_of,
+                "duration_s": result.duration_decoded_s,
+                "processing_s": result.processing_s,
+                "contact_reason": result.reason.reason if result.reason else None,
+            }
+            print(json.dumps(event, ensure_ascii=False), file=sys.stderr, flush=True)
+        elif not sys.stderr.isatty():
+            note = (
+                " (done in an earlier run)" if earlier else f" ({result.error_message})" if result.error_message else ""
+            )
+            timing = f" {result.duration_decoded_s:.1f} s audio" if result.duration_decoded_s and not earlier else ""
+            print(
+                f"[{self.done}/{self.total}] {result.status} {result.source_path}{timing}{note}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _print_results(summary) -> None:
@@ -253,7 +289,9 @@ def _print_results(summary) -> None:
     out.print(table)
     counts = ", ".join(f"{k}: {v}" for k, v in sorted(summary.counts.items()))
     rtf = f"{summary.wall_s / summary.audio_s:.3f}" if summary.audio_s else "n/a"
+    workers = f"{summary.workers} worker{'s' if summary.workers > 1 else ''}"
     out.print(
-        f"{counts} | audio {summary.audio_s:.1f} s | wall {summary.wall_s:.1f} s | real-time factor {rtf}",
+        f"{counts} | audio {summary.audio_s:.1f} s | wall {summary.wall_s:.1f} s | real-time factor {rtf} | "
+        f"{workers} | {summary.parts_written} part file(s) written to {summary.out_dir}/calls and /turns",
         highlight=False,
     )

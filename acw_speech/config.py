@@ -23,6 +23,9 @@ class AudioConfig(Section):
     sample_rate: int = Field(16000, description="rate the recogniser works at")
     min_duration_s: float = Field(0.3, ge=0, description="shorter recordings get status too_short")
     max_duration_s: float = Field(4 * 3600, gt=0, description="longer recordings get status too_long")
+    window_s: float = Field(
+        600, ge=60, description="longer recordings are decoded and transcribed this many seconds at a time"
+    )
     dual_mono_correlation: float = Field(
         0.98, gt=0, le=1, description="two channels this correlated carry the same signal and are one channel"
     )
@@ -104,6 +107,14 @@ class AcwConfig(Section):
         return Path(self.lexicon) if self.lexicon else MODELS_DIR / "lexicons" / "acw.yaml"
 
 
+class BatchConfig(Section):
+    workers: int = Field(1, ge=1, description="worker processes, each with its own models; 1 = in this process")
+    flush_every_calls: int = Field(
+        50, ge=1, description="finished calls are written as a new part file after this many calls..."
+    )
+    flush_every_s: float = Field(60.0, gt=0, description="...or this many seconds, whichever comes first")
+
+
 class PipelineConfig(Section):
     name: str = "default"
     languages: list[str] = Field(default_factory=lambda: ["en", "ru"], min_length=1)
@@ -114,6 +125,7 @@ class PipelineConfig(Section):
     reasons: ReasonsConfig = ReasonsConfig()
     dissatisfaction: DissatisfactionConfig = DissatisfactionConfig()
     acw: AcwConfig = AcwConfig()
+    batch: BatchConfig = BatchConfig()
 
     @field_validator("languages")
     @classmethod

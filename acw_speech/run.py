@@ -6,36 +6,33 @@ goes wrong becomes that recording's row (status + error message).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import socket
 import time
 from collections import Counter
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 
 from acw_speech import __version__
 from acw_speech.acw import draft_acw
 from acw_speech.asr import SpeechRecognizer
-from acw_speech.audio import EXTENSION_CONTAINERS, load_audio
+from acw_speech.audio import EXTENSION_CONTAINERS, read_audio
 from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
+from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
 from acw_speech.reasons import classify_call, load_reason_model
 from acw_speech.records import AGENT, CallDetails, CallResult, Dissatisfaction, Transcript
 from acw_speech.speakers import find_voices
-from acw_speech.tables import TABLES, calls_table, turns_table, write_table
-from acw_speech.turns import build_transcript
+from acw_speech.tables import PARTITION
+from acw_speech.turns import build_transcript, join_windows
+from acw_speech.workers import Task, run_in_workers
 
 AUDIO_EXTENSIONS = set(EXTENSION_CONTAINERS) | {".aifc", ".3gp", ".mkv", ".mov"}
 OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anything else makes the run "partly failed"
@@ -49,6 +46,10 @@ class RunSummary:
     results: tuple[CallResult, ...]
     wall_s: float
     already_done: tuple[CallResult, ...] = ()
+    run_id: str = ""
+    workers: int = 1
+    parts_written: int = 0
+    interrupted: bool = False
 
     @property
     def all_inputs(self) -> tuple[CallResult, ...]:
@@ -65,12 +66,24 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         return 0 if all(r.status in OK_STATUSES for r in self.all_inputs) else 2
 
     def as_dict(self) -> dict:
         return {
             "acw_speech_version": __version__,
+            "run_id": self.run_id,
             "out_dir": str(self.out_dir),
+            "output": {
+                "layout": f"Hive-partitioned Parquet datasets, a part file per flush: "
+                f"calls/{PARTITION}=YYYY-MM-DD/*.parquet and turns/{PARTITION}=YYYY-MM-DD/*.parquet",
+                "calls": "calls",
+                "turns": "turns",
+                "parts_written": self.parts_written,
+            },
+            "workers": self.workers,
+            "interrupted": self.interrupted,
             "recordings": len(self.all_inputs),
             "processed_now": len(self.results),
             "already_done": len(self.already_done),
@@ -103,16 +116,7 @@ class CallAnalyzer:
     def process(self, path: Path, call_id: str, details: CallDetails | None = None) -> CallResult:
         """Every stage on one recording; any failure becomes the row's status and message."""
         started = time.monotonic()
-        result = CallResult(
-            call_id=call_id,
-            source_path=str(path),
-            status="failed",
-            processed_at=datetime.now(timezone.utc),
-            version=__version__,
-            asr_model=self.config.asr.model,
-            taxonomy=self.config.reasons.taxonomy,
-            details=details,
-        )
+        result = new_result(self.config, Task(path, call_id, details))
         try:
             if not path.is_file():
                 raise RecordingError("failed", f"recording not found: {path}")
@@ -127,25 +131,36 @@ class CallAnalyzer:
         return replace(result, processing_s=round(time.monotonic() - started, 3))
 
     def _transcribe_and_analyze(self, path: Path, result: CallResult, details: CallDetails) -> CallResult:
-        audio = load_audio(path, self.config.audio)
-        result = replace(
-            result,
-            duration_decoded_s=round(audio.duration_s, 3),
-            codec=audio.codec,
-            detected_format=audio.container,
-            source_sample_rate=audio.source_sample_rate,
-            source_channels=audio.source_channels,
-            channel_layout=audio.layout,
-            flags=audio.flags,
-        )
-        regions = None
-        if audio.channels.shape[0] == 1:
-            turns = self.config.turns
-            regions = find_voices(audio.channels[0], audio.sample_rate, turns.mono_pause_s, turns.mono_voices)
+        """Audio -> words -> turns one window at a time (a long call never sits in memory whole), then the
+        analysis on the joined transcript."""
         languages = [details.language_hint] if details.language_hint else None
-        heard = self.recognizer.recognize(audio, regions, languages)
         channels = ChannelsConfig(roles=list(details.channel_roles)) if details.channel_roles else self.config.channels
-        transcript = build_transcript(audio, heard, channels, self.config.turns, regions)
+        parts: list[Transcript] = []
+        seconds, layouts, flags = 0.0, [], []
+        for audio in read_audio(path, self.config.audio):
+            if not parts:
+                result = replace(
+                    result,
+                    codec=audio.codec,
+                    detected_format=audio.container,
+                    source_sample_rate=audio.source_sample_rate,
+                    source_channels=audio.source_channels,
+                )
+            seconds += audio.duration_s
+            layouts.append(audio.layout)
+            flags.extend(f for f in audio.flags if f not in flags)
+            result = replace(
+                result, duration_decoded_s=round(seconds, 3), channel_layout=layouts[0], flags=tuple(flags)
+            )
+            regions = None
+            if audio.channels.shape[0] == 1:
+                turns = self.config.turns
+                regions = find_voices(audio.channels[0], audio.sample_rate, turns.mono_pause_s, turns.mono_voices)
+            heard = self.recognizer.recognize(audio, regions, languages)
+            parts.append(build_transcript(audio, heard, channels, self.config.turns, regions))
+        layout = "stereo" if "stereo" in layouts else layouts[0]
+        result = replace(result, channel_layout=layout)
+        transcript = join_windows(parts)
         if not transcript.turns:
             empty = Transcript((), None, None, transcript.role_source, None, transcript.flags)
             return replace(result, status="no_speech", transcript=empty)
@@ -163,60 +178,142 @@ class CallAnalyzer:
         return {"transcript": transcript, "reason": reason, "dissatisfaction": dissatisfaction, "draft": draft}
 
 
+def new_result(config: PipelineConfig, task: Task, error: str | None = None) -> CallResult:
+    """A recording's row before any stage ran: `failed` until a stage says otherwise."""
+    return CallResult(
+        call_id=task.call_id,
+        source_path=str(task.path),
+        status="failed",
+        processed_at=datetime.now(timezone.utc),
+        version=__version__,
+        error_message=error,
+        asr_model=config.asr.model,
+        taxonomy=config.reasons.taxonomy,
+        details=task.details,
+    )
+
+
 def run_batch(
     inputs: Iterable[str | Path],
     out_dir: Path,
     config: PipelineConfig,
     on_start: Callable[[list[Path]], None] | None = None,
-    on_done: Callable[[CallResult], None] | None = None,
+    on_done: Callable[[CallResult, bool], None] | None = None,
     force: bool = False,
     manifest: dict[Path, CallDetails] | None = None,
 ) -> RunSummary:
-    """Process every recording under `inputs` and write `calls.parquet`, `turns.parquet` and `run_summary.json`.
+    """Process every recording under `inputs` into the datasets `out_dir/calls` and `out_dir/turns`, and write
+    the run's summary (`run_summary.json`, and `runs/<run id>.json` kept for every run).
 
     A recording is known by its content (`call_id`): one already in `out_dir` under the same path is not processed
     again (its earlier status still counts towards the exit code) unless `force`; the same content under a new
-    path gets a row pointing to the transcribed one. Models load only when something needs processing.
+    path gets a row pointing to the transcribed one. Models load only when something needs processing, in
+    `config.batch.workers` processes. `on_done(result, earlier)` is called for every input as it is settled
+    (`earlier`: done in an earlier run).
     """
     started = time.monotonic()
     manifest = manifest or {}
     recordings = list(dict.fromkeys([*find_recordings(inputs, allow_none=bool(manifest)), *manifest]))
     with output_lock(out_dir):
-        return _run_locked(recordings, out_dir, config, on_start, on_done, force, started, manifest)
+        run = RunId.now()
+        earlier = prepare_output(out_dir, run)
+        if on_start:
+            on_start(recordings)
+        workers = config.batch.workers
+        writer = PartWriter(out_dir, run, earlier, config.batch.flush_every_calls, config.batch.flush_every_s)
+        batch = _Batch(recordings, earlier, force, manifest, writer, on_done)
+
+        def summary(interrupted: bool = False) -> RunSummary:
+            elapsed = time.monotonic() - started
+            results, earlier_done = tuple(batch.results), tuple(batch.already_done)
+            return RunSummary(
+                out_dir, results, elapsed, earlier_done, str(run), workers, writer.parts_written, interrupted
+            )
+
+        try:
+            with writer:
+                if workers == 1:  # in this process, as a library call would
+                    analyzer = CallAnalyzer(config)
+                    for task in batch.tasks():
+                        batch.finished(analyzer.process(*task))
+                else:
+                    failed = lambda task, why: new_result(config, task, why)  # noqa: E731
+                    run_in_workers(config, workers, batch.tasks(), batch.finished, failed)
+        except KeyboardInterrupt:
+            write_summary(summary(interrupted=True), out_dir)  # the finished calls are written; say so
+            raise
+        done = summary()
+        write_summary(done, out_dir)
+    return done
 
 
-def _run_locked(recordings, out_dir, config, on_start, on_done, force, started, manifest) -> RunSummary:
-    earlier = prepare_output(out_dir)
-    analyzer = CallAnalyzer(config)
-    if on_start:
-        on_start(recordings)
-    results: list[CallResult] = []
-    already_done: list[CallResult] = []
-    first_with_content: dict[str, CallResult] = {} if force else dict(earlier.first_with_content)
-    try:
-        for path in recordings:
+@dataclass
+class _Batch:
+    """The recordings of one run and what became of each: decides what needs processing and records results.
+
+    Content is hashed here, in the one process that sees every input, so the same bytes under two names are
+    transcribed once even with several workers: later names wait for the first's result and copy it.
+    """
+
+    recordings: list[Path]
+    earlier: EarlierCalls
+    force: bool
+    manifest: dict[Path, CallDetails]
+    writer: PartWriter
+    on_done: Callable[[CallResult, bool], None] | None
+    results: list[CallResult] = field(default_factory=list)
+    already_done: list[CallResult] = field(default_factory=list)
+    first_with_content: dict[str, CallResult] = field(init=False)
+    waiting: dict[str, list[Path]] = field(default_factory=dict)  # call_id being processed -> its other names
+
+    def __post_init__(self):
+        self.first_with_content = {} if self.force else dict(self.earlier.first_with_content)
+
+    def tasks(self) -> Iterator[Task]:
+        """The recordings that need processing, hashed lazily so workers start before every file is read."""
+        for path in self.recordings:
             call_id = content_id(path)
-            if not force and (call_id, str(path)) in earlier.rows:
-                already_done.append(earlier.rows[(call_id, str(path))])
-                result = already_done[-1]
-            elif call_id in first_with_content:  # the same bytes under another name: transcribed once
-                first = first_with_content[call_id]
-                result = replace(first, source_path=str(path), duplicate_of=first.source_path, processing_s=0.0)
-                results.append(result)
+            if not self.force and (call_id, str(path)) in self.earlier.rows:
+                self.already_done.append(self.earlier.rows[(call_id, str(path))])
+                if self.on_done:
+                    self.on_done(self.already_done[-1], True)
+            elif call_id in self.first_with_content:  # the same bytes under another name: transcribed once
+                self._record(_duplicate(self.first_with_content[call_id], path))
+            elif call_id in self.waiting:
+                self.waiting[call_id].append(path)
             else:
-                result = first_with_content[call_id] = analyzer.process(path, call_id, manifest.get(path))
-                results.append(result)
-            if on_done:
-                on_done(result)
-    finally:  # also on Ctrl-C: the calls already done are written, not thrown away
-        if results:
-            write_results(results, out_dir)
-    summary = RunSummary(out_dir, tuple(results), time.monotonic() - started, tuple(already_done))
-    try:
-        (out_dir / "run_summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
-    except OSError as exc:
-        raise OutputError(f"cannot write {out_dir / 'run_summary.json'}: {exc.strerror or exc}") from None
-    return summary
+                self.waiting[call_id] = []
+                yield Task(path, call_id, self.manifest.get(path))
+
+    def finished(self, result: CallResult) -> None:
+        self.first_with_content[result.call_id] = result
+        self._record(result)
+        for path in self.waiting.pop(result.call_id, []):
+            self._record(_duplicate(result, path))
+
+    def _record(self, result: CallResult) -> None:
+        self.results.append(result)
+        self.writer.add(result)
+        if self.on_done:
+            self.on_done(result, False)
+
+
+def _duplicate(first: CallResult, path: Path) -> CallResult:
+    return replace(first, source_path=str(path), duplicate_of=first.source_path, processing_s=0.0)
+
+
+def write_summary(summary: RunSummary, out_dir: Path) -> None:
+    """The run's summary beside the outputs: `run_summary.json` (the latest run) and `runs/<run id>.json`."""
+    text = json.dumps(summary.as_dict(), indent=2) + "\n"
+    for path in (out_dir / "runs" / f"{summary.run_id}.json", out_dir / "run_summary.json"):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(exist_ok=True)
+            tmp.write_text(text)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def find_recordings(inputs: Iterable[str | Path], allow_none: bool = False) -> list[Path]:
@@ -268,120 +365,6 @@ def _is_recording(path: Path) -> bool:
         return False
     mpeg_frame = len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
     return head.startswith(AUDIO_MAGIC) or head[4:8] == b"ftyp" or mpeg_frame
-
-
-LOCK_FILE = ".acw-run.lock"
-
-
-@contextmanager
-def output_lock(out_dir: Path):
-    """One run at a time per output folder. The kernel drops the lock when its holder dies (even by SIGKILL), so a
-    lock left by a crashed run is never in the way."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(out_dir / LOCK_FILE, "a+")
-    except OSError as exc:
-        raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise OutputError(f"another acw run is writing to {out_dir} ({holder}); wait for it to finish") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"pid {os.getpid()} on {socket.gethostname()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
-        )
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@dataclass(frozen=True)
-class EarlierCalls:
-    """Calls already in an output folder: by (call_id, source_path), and the first transcribed row per content."""
-
-    rows: dict[tuple[str, str], CallResult]
-    first_with_content: dict[str, CallResult]
-
-
-def prepare_output(out_dir: Path) -> EarlierCalls:
-    """Check that `out_dir` can be written and that tables already there are ours, before any work starts."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(f"cannot write to output directory {out_dir}: {exc.strerror or exc}") from None
-    for leftover in out_dir.glob(".*.tmp"):  # half-written by a run that was killed; we hold the lock now
-        leftover.unlink(missing_ok=True)
-    for name, schema in TABLES.items():
-        _read_earlier(out_dir / name, schema)
-    calls = _read_earlier(out_dir / "calls.parquet", TABLES["calls.parquet"])
-    rows, first = {}, {}
-    for row in calls.to_pylist() if calls is not None else ():
-        done = CallResult(
-            call_id=row["call_id"],
-            source_path=row["source_path"],
-            status=row["status"],
-            processed_at=row["processed_at"],
-            version=row["acw_speech_version"],
-            error_message=row["error_message"],
-            flags=tuple(row["flags"] or ()),
-            duration_decoded_s=row["duration_decoded_s"],
-            duplicate_of=row["duplicate_of"],
-        )
-        rows[(done.call_id, done.source_path)] = done
-        if done.duplicate_of is None:
-            first.setdefault(done.call_id, done)
-    return EarlierCalls(rows, first)
-
-
-def write_results(results: list[CallResult], out_dir: Path) -> None:
-    """Write both tables, keeping the rows of earlier runs into the same folder that this run did not redo.
-
-    Calls are keyed by (call_id, source_path): the same recording under two names keeps two rows. Turns belong to
-    the recording's content, so a recording transcribed again replaces its turns.
-    """
-    redone_calls = {(r.call_id, r.source_path) for r in results}
-    transcribed = {r.call_id for r in results if r.duplicate_of is None}
-    new_tables = {"calls.parquet": calls_table(results), "turns.parquet": turns_table(results)}
-    # turns first: a call's row is what marks it done, so a crash between the two writes only means redoing it
-    for name in ("turns.parquet", "calls.parquet"):
-        schema = TABLES[name]
-        path = out_dir / name
-        table = new_tables[name]
-        earlier = _read_earlier(path, schema)
-        if earlier is not None:
-            ids = earlier.column("call_id").to_pylist()
-            if name == "calls.parquet":
-                keep = [(i, p) not in redone_calls for i, p in zip(ids, earlier.column("source_path").to_pylist())]
-            else:
-                keep = [i not in transcribed for i in ids]
-            table = pa.concat_tables([earlier.filter(pa.array(keep, pa.bool_())), table])
-        try:
-            write_table(table, path)
-        except OSError as exc:
-            raise OutputError(
-                f"cannot write {path}: {exc.strerror or exc}; earlier results there are unchanged"
-            ) from None
-
-
-def _read_earlier(path: Path, schema: pa.Schema) -> pa.Table | None:
-    if not path.exists():
-        return None
-    try:
-        return pq.read_table(path, schema=schema)
-    except (OSError, pa.ArrowException) as exc:
-        raise OutputError(
-            f"{path} exists but is not a table acw-speech can add to ({exc}); choose another --out or move it away"
-        ) from None
 
 
 def content_id(path: Path) -> str:

@@ -1,20 +1,32 @@
-"""Records -> Parquet: the one place that knows the table schemas and writes them.
+"""Records -> Parquet and back: the one place that knows the table schemas and how the output folder is laid out.
 
 Every write uses the explicit schemas below (also for empty batches), so pandas, DuckDB and Spark read every run
-with the same column types. Files are written to a temporary name and renamed, so a reader never sees half a file.
+with the same column types. The output folder is a Hive-partitioned dataset, one folder per table:
+
+    OUT/calls/run_date=YYYY-MM-DD/part-<run id>-<seq>.parquet     (run id = UTC yyyymmddTHHMMSS-<pid>)
+    OUT/turns/run_date=YYYY-MM-DD/part-<run id>-<seq>.parquet     (same name as the calls part of the same flush)
+
+`run_date` is never a column in the files: it comes from the path. Files are written to a hidden temporary name,
+fsync'd and renamed, so a reader never sees half a file (dataset readers skip names starting with "." or "_").
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from acw_speech.errors import OutputError
 from acw_speech.records import CallResult, Transcript
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+SCHEMA_VERSION_KEY = "acw_speech.schema_version"  # also in every file's Parquet key-value metadata
+PARTITION = "run_date"
 
 SIGNAL = pa.struct(
     [
@@ -27,6 +39,15 @@ SIGNAL = pa.struct(
 )
 FOLLOW_UP = pa.struct(
     [("owner", pa.string()), ("action", pa.string()), ("turn_index", pa.int32()), ("due_text", pa.string())]
+)
+INLINE_TURN = pa.struct(
+    [
+        ("turn_index", pa.int32()),
+        ("role", pa.string()),
+        ("start_s", pa.float64()),
+        ("end_s", pa.float64()),
+        ("text", pa.string()),
+    ]
 )
 
 CALLS_SCHEMA = pa.schema(
@@ -56,10 +77,11 @@ CALLS_SCHEMA = pa.schema(
         pa.field("role_confidence", pa.float32()),
         pa.field("n_turns", pa.int32()),
         pa.field("transcript", pa.string()),
+        pa.field("turns", pa.list_(INLINE_TURN)),  # the call's turns inline: [] for no_speech, null if not transcribed
         pa.field("contact_reason", pa.string()),
         pa.field("reason_confidence", pa.float32()),
         pa.field("reason_evidence_turns", pa.list_(pa.int32())),
-        pa.field("dissatisfaction", pa.float32()),
+        pa.field("dissatisfaction", pa.float64()),
         pa.field("dissatisfaction_signals", pa.list_(SIGNAL)),
         pa.field("summary", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
@@ -72,7 +94,8 @@ CALLS_SCHEMA = pa.schema(
         pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("acw_speech_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
-    ]
+    ],
+    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
 
 TURNS_SCHEMA = pa.schema(
@@ -86,11 +109,24 @@ TURNS_SCHEMA = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("asr_confidence", pa.float32(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
-    ]
+    ],
+    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
 
 
-TABLES = {"calls.parquet": CALLS_SCHEMA, "turns.parquet": TURNS_SCHEMA}
+TABLES = {"calls": CALLS_SCHEMA, "turns": TURNS_SCHEMA}
+
+# version 0.1 wrote one calls.parquet and one turns.parquet at the top of OUT; read only to migrate them
+LEGACY_TABLES = {
+    "calls.parquet": pa.schema(
+        [
+            f.with_type(pa.float32()) if f.name == "dissatisfaction" else f
+            for f in CALLS_SCHEMA.remove_metadata()
+            if f.name != "turns"
+        ]
+    ),
+    "turns.parquet": TURNS_SCHEMA.remove_metadata(),
+}
 
 
 def transcript_text(transcript: Transcript) -> str:
@@ -120,6 +156,7 @@ def call_row(result: CallResult) -> dict:
         "role_confidence": t.role_confidence if t else None,
         "n_turns": len(t.turns) if t else None,
         "transcript": transcript_text(t) if t else ("" if result.status == "no_speech" else None),
+        "turns": [_inline_turn(turn) for turn in t.turns] if t else ([] if result.status == "no_speech" else None),
         "contact_reason": r.reason if r else ("no_speech" if result.status == "no_speech" else None),
         "reason_confidence": r.confidence if r else None,
         "reason_evidence_turns": list(r.evidence_turns) if r else None,
@@ -137,6 +174,10 @@ def call_row(result: CallResult) -> dict:
         "acw_speech_version": result.version,
         "schema_version": SCHEMA_VERSION,
     }
+
+
+def _inline_turn(turn) -> dict:
+    return {"turn_index": turn.index, "role": turn.role, "start_s": turn.start, "end_s": turn.end, "text": turn.text}
 
 
 def _details_columns(result: CallResult) -> dict:
@@ -180,12 +221,152 @@ def turns_table(results: list[CallResult]) -> pa.Table:
 
 
 def write_table(table: pa.Table, path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, fsync'd, then renamed over `path`."""
+    """Write atomically: a hidden temporary file in the same folder, fsync'd, then renamed over `path`."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         pq.write_table(table, tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut too
+        finally:
+            os.close(directory)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, order=True)
+class Part:
+    """One part file of a table; parts sort oldest first (run date, then name, which starts with the run's time)."""
+
+    run_date: str
+    name: str
+    path: Path
+
+
+RUN_DATE_DIR = re.compile(rf"{PARTITION}=(\d{{4}}-\d{{2}}-\d{{2}})")
+
+
+def part_path(table_dir: Path, run_date: str, name: str) -> Path:
+    return table_dir / f"{PARTITION}={run_date}" / f"{name}.parquet"
+
+
+def write_part(table: pa.Table, table_dir: Path, run_date: str, name: str) -> Part:
+    """Write `table` (any number of rows, zero included) as one part of the table in `table_dir`."""
+    schema = TABLES[table_dir.name]
+    path = part_path(table_dir, run_date, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_table(table.select(schema.names).cast(schema), path)
+    return Part(run_date, name, path)
+
+
+def list_parts(table_dir: Path) -> list[Part]:
+    """The part files of one table, oldest first. Anything else there (bar hidden files) is refused: one foreign
+    file breaks every dataset reader of the folder."""
+    if not table_dir.exists():
+        return []
+    parts = []
+    for folder in _visible(table_dir):
+        date = RUN_DATE_DIR.fullmatch(folder.name)
+        if not date or not folder.is_dir():
+            raise _foreign(folder, f"not a {PARTITION}=YYYY-MM-DD folder")
+        for path in _visible(folder):
+            if path.suffix != ".parquet" or not path.is_file():
+                raise _foreign(path, "not a Parquet part file")
+            parts.append(Part(date.group(1), path.stem, path))
+    return sorted(parts)
+
+
+def _visible(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
+    except OSError as exc:
+        raise OutputError(f"cannot read {folder}: {exc.strerror or exc}") from None
+
+
+def _foreign(path: Path, why: str) -> OutputError:
+    return OutputError(f"{path} is not a table acw-speech can add to ({why}); choose another --out or move it away")
+
+
+def read_part(part: Part, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """One part with our schema; a damaged file or one with another schema is an OutputError, never a traceback."""
+    try:
+        found = pq.read_schema(part.path)
+        version = (found.metadata or {}).get(SCHEMA_VERSION_KEY.encode(), b"").decode()
+        if version != SCHEMA_VERSION or not found.equals(schema, check_metadata=False):
+            written = f"schema version {version}" if version else "no acw-speech schema version"
+            raise _foreign(part.path, f"{written}; this acw-speech writes version {SCHEMA_VERSION}")
+        return pq.read_table(part.path, schema=schema, columns=columns)
+    except (OSError, pa.ArrowException) as exc:
+        raise _foreign(part.path, str(exc)) from None
+
+
+def read_parts(table_dir: Path, columns: list[str] | None = None) -> list[tuple[Part, pa.Table]]:
+    schema = TABLES[table_dir.name]
+    return [(part, read_part(part, schema, columns)) for part in list_parts(table_dir)]
+
+
+CALL_KEY_COLUMNS = ["call_id", "source_path", "processed_at", "duplicate_of"]
+
+
+def calls_to_keep(calls: list[tuple[Part, pa.Table]]) -> dict[Part, list[bool]]:
+    """Which rows stay: one per (call_id, source_path), the latest processed (a crash can leave two)."""
+    best: dict[tuple[str, str], tuple] = {}
+    for part, table in calls:
+        columns = zip(*(table.column(c).to_pylist() for c in ("call_id", "source_path", "processed_at")))
+        for i, (call_id, source_path, processed_at) in enumerate(columns):
+            rank = (processed_at, part, i)
+            best[(call_id, source_path)] = max(best.get((call_id, source_path), rank), rank)
+    winners = {(part, i) for _, part, i in best.values()}
+    return {part: [(part, i) in winners for i in range(len(table))] for part, table in calls}
+
+
+def turns_to_keep(calls: list[tuple[Part, pa.Table]], turns: list[tuple[Part, pa.Table]]) -> dict[Part, list[bool]]:
+    """Which turn rows stay: a call's turns come from one part only, the one written with its calls row (else the
+    latest), and turns whose call has no calls row (a crash between the two writes) go."""
+    owner: dict[str, tuple] = {}  # call_id -> rank of the row that decides; its part is where the turns belong
+    for part, table in calls:
+        columns = zip(*(table.column(c).to_pylist() for c in ("call_id", "duplicate_of", "processed_at")))
+        for call_id, duplicate_of, processed_at in columns:
+            rank = (duplicate_of is None, processed_at, part)
+            owner[call_id] = max(owner.get(call_id, rank), rank)
+    holders: dict[str, list[Part]] = defaultdict(list)
+    for part, table in turns:
+        for call_id in set(table.column("call_id").to_pylist()):
+            holders[call_id].append(part)
+    chosen = {}
+    for call_id, parts in holders.items():
+        if call_id in owner:
+            written_with = [
+                p for p in parts if (p.run_date, p.name) == (owner[call_id][2].run_date, owner[call_id][2].name)
+            ]
+            chosen[call_id] = written_with[0] if written_with else max(parts)
+    return {part: [chosen.get(c) == part for c in table.column("call_id").to_pylist()] for part, table in turns}
+
+
+def read_calls(out_dir: str | Path) -> pa.Table:
+    """Every call in an output folder as one table: the explicit schema plus `run_date` (a string, from the path),
+    one row per (call_id, source_path)."""
+    calls = read_parts(Path(out_dir) / "calls")
+    return _kept(calls, calls_to_keep(calls), CALLS_SCHEMA)
+
+
+def read_turns(out_dir: str | Path) -> pa.Table:
+    """Every turn of the calls in an output folder, with `run_date`; each call's turns once."""
+    calls = read_parts(Path(out_dir) / "calls", CALL_KEY_COLUMNS)
+    turns = read_parts(Path(out_dir) / "turns")
+    kept_calls = calls_to_keep(calls)
+    calls = [(part, table.filter(pa.array(kept_calls[part], pa.bool_()))) for part, table in calls]
+    return _kept(turns, turns_to_keep(calls, turns), TURNS_SCHEMA)
+
+
+def _kept(parts: list[tuple[Part, pa.Table]], keep: dict[Part, list[bool]], schema: pa.Schema) -> pa.Table:
+    with_date = schema.append(pa.field(PARTITION, pa.string(), nullable=False))
+    tables = []
+    for part, table in parts:
+        table = table.filter(pa.array(keep[part], pa.bool_()))
+        run_date = pa.array([part.run_date] * len(table), pa.string())
+        tables.append(table.append_column(with_date.field(PARTITION), run_date).cast(with_date))
+    return pa.concat_tables(tables) if tables else with_date.empty_table()

@@ -7,6 +7,8 @@ from word timestamps). Mono calls: voices are told apart and the agent guessed i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from acw_speech.asr import Recognition
 from acw_speech.audio import Audio
 from acw_speech.config import ChannelsConfig, TurnsConfig
@@ -21,7 +23,53 @@ def build_transcript(
     config: TurnsConfig,
     regions: list[VoiceRegion] | None = None,
 ) -> Transcript:
-    """Assign a role to every word, then group words into turns (`regions`: the voices found on a mono call)."""
+    """Assign a role to every word, then group words into turns (`regions`: the voices found on a mono call).
+
+    Times in `heard` and `regions` count from the start of the window `audio`; the turns returned count from
+    the start of the recording.
+    """
+    transcript = _build(audio, heard, channels, config, regions)
+    if not audio.offset_s:
+        return transcript
+    shift = audio.offset_s
+    turns = tuple(replace(t, start=round(t.start + shift, 3), end=round(t.end + shift, 3)) for t in transcript.turns)
+    return replace(transcript, turns=turns)
+
+
+def join_windows(parts: list[Transcript]) -> Transcript:
+    """One transcript from the transcripts of a long recording's windows, in order.
+
+    The language is that of the window with the most words; a channel is reported silent only when it is silent
+    in every window; the mono role guess is as sure as its least sure window.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    turns = tuple(replace(t, index=i) for i, t in enumerate(t for part in parts for t in part.turns))
+    main = max(parts, key=lambda p: sum(len(t.text.split()) for t in p.turns))
+    flags: list[str] = []
+    for part in parts:
+        flags.extend(f for f in part.flags if f not in flags)
+    flags = [f for f in flags if not f.startswith("channel_silent:") or all(f in p.flags for p in parts)]
+    sources = {p.role_source for p in parts if p.turns}
+    source = "channels" if sources == {"channels"} else ("inferred" if "inferred" in sources else main.role_source)
+    confidences = [p.role_confidence for p in parts if p.turns and p.role_confidence is not None]
+    return Transcript(
+        turns,
+        main.language if main.turns else None,
+        main.language_probability if main.turns else None,
+        source,
+        min(confidences) if confidences else None,
+        tuple(flags),
+    )
+
+
+def _build(
+    audio: Audio,
+    heard: Recognition,
+    channels: ChannelsConfig,
+    config: TurnsConfig,
+    regions: list[VoiceRegion] | None,
+) -> Transcript:
     flags = list(heard.flags)
     if audio.layout == "stereo":
         for i in audio.silent_channels:

@@ -18,6 +18,7 @@ import pandas as pd
 from acw_speech.config import load_pipeline
 from acw_speech.run import run_batch
 from acw_speech.scoring import word_error_rate
+from acw_speech.tables import read_calls, read_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +31,7 @@ def main() -> None:
     started = time.monotonic()
     summary = run_batch([ROOT / "sample_audio"], out, load_pipeline())
     wall = time.monotonic() - started
-    calls, turns = pd.read_parquet(out / "calls.parquet"), pd.read_parquet(out / "turns.parquet")
+    calls, turns = read_calls(out).to_pandas(), read_turns(out).to_pandas()
     print(f"{'file':28} {'dur s':>6} {'proc s':>6} {'RTF':>5} {'WER':>6} {'roles':>7} {'reason':>24} expected")
     for ref_path in sorted((ROOT / "sample_audio" / "references").glob("*.json")):
         ref = json.loads(ref_path.read_text(encoding="utf-8"))

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from acw_speech.tables import read_calls, read_turns
+
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT.parent / "shared" / "cases" / "generate.py"
 
@@ -39,8 +41,8 @@ def main() -> int:
         cwd=ROOT,
     )
     print(f"acw run exit code {run.returncode} (expected 2: the batch holds undecodable files)")
-    calls = pd.read_parquet(out / "calls.parquet")
-    turns = pd.read_parquet(out / "turns.parquet")
+    calls = read_calls(out).to_pandas()
+    turns = read_turns(out).to_pandas()
     failures = 0
     for entry in json.loads((cases / "expected.json").read_text()):
         if not entry["file"].startswith("audio/"):

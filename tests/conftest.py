@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from acw_speech.tables import read_calls, read_turns
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_AUDIO = ROOT / "sample_audio"
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -27,11 +29,20 @@ class CliRun:
 
     @property
     def calls(self) -> pd.DataFrame:
-        return pd.read_parquet(self.out_dir / "calls.parquet")
+        return calls_of(self.out_dir)
 
     @property
     def turns(self) -> pd.DataFrame:
-        return pd.read_parquet(self.out_dir / "turns.parquet")
+        return turns_of(self.out_dir)
+
+
+def calls_of(out_dir: Path) -> pd.DataFrame:
+    """The calls dataset of an output folder, as the library reads it (one row per call)."""
+    return read_calls(out_dir).to_pandas()
+
+
+def turns_of(out_dir: Path) -> pd.DataFrame:
+    return read_turns(out_dir).to_pandas()
 
 
 def acw(*args: str, offline: bool = False, timeout: int = 900) -> subprocess.CompletedProcess:

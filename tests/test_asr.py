@@ -42,8 +42,7 @@ def test_language_is_chosen_among_the_allowed_ones_only():
 
 
 def test_asr_model_option_takes_a_local_ctranslate2_folder(tmp_path):
-    import pandas as pd
-    from conftest import SAMPLE_AUDIO, acw
+    from conftest import SAMPLE_AUDIO, acw, calls_of
 
     from acw_speech.asr_model import assemble_bundled_model
 
@@ -51,5 +50,5 @@ def test_asr_model_option_takes_a_local_ctranslate2_folder(tmp_path):
     out = tmp_path / "out"
     proc = acw("run", str(SAMPLE_AUDIO / "stereo_diarization.wav"), "--out", str(out), "--asr-model", str(folder))
     assert proc.returncode == 0, proc.stderr
-    calls = pd.read_parquet(out / "calls.parquet")
+    calls = calls_of(out)
     assert calls.asr_model.iloc[0] == str(folder) and calls.n_turns.iloc[0] == 2

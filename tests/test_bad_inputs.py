@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import SAMPLE_AUDIO, acw
+from conftest import SAMPLE_AUDIO, acw, calls_of, turns_of
 
 
 def test_truncated_empty_and_fake_wavs_fail_alone(tmp_path):
@@ -21,9 +21,7 @@ def test_truncated_empty_and_fake_wavs_fail_alone(tmp_path):
 
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    import pandas as pd
-
-    calls = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+    calls = calls_of(out).set_index("file_name")
     assert sorted(calls.index) == ["empty.wav", "good.wav", "notes.wav", "truncated.wav"]
     assert calls.loc["good.wav", "status"] == "ok"
     assert calls.loc["good.wav", "n_turns"] >= 2
@@ -32,7 +30,7 @@ def test_truncated_empty_and_fake_wavs_fail_alone(tmp_path):
         assert calls.loc[name, "error_message"], name
     assert "truncated" in calls.loc["truncated.wav", "error_message"]
     assert "0 bytes" in calls.loc["empty.wav", "error_message"]
-    turns = pd.read_parquet(out / "turns.parquet")
+    turns = turns_of(out)
     assert set(turns.call_id) == {calls.loc["good.wav", "call_id"]}
 
 
@@ -69,7 +67,7 @@ def test_usage_mistake_exits_1_not_2(tmp_path):
 def test_unknown_language_is_refused_at_start(tmp_path):
     proc = acw("run", str(SAMPLE_AUDIO / "jfk.flac"), "--out", str(tmp_path / "out"), "--language", "xx")
     assert proc.returncode == 1 and "unknown language" in proc.stderr
-    assert not (tmp_path / "out" / "calls.parquet").exists()
+    assert not (tmp_path / "out" / "calls").exists()
 
 
 def test_markup_like_file_names_are_shown_as_they_are(tmp_path):

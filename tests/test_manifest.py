@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-from conftest import SAMPLE_AUDIO, acw
+from conftest import SAMPLE_AUDIO, acw, calls_of, turns_of
 
 from acw_speech.errors import ConfigError
 from acw_speech.manifest import PHONE_KEY_VARIABLE, read_manifest
@@ -76,9 +75,9 @@ def test_run_with_a_manifest_fills_the_rows_and_reports_missing_recordings(tmp_p
     out = tmp_path / "out"
     proc = acw("run", "--manifest", str(path), "--out", str(out))
     assert proc.returncode == 2, proc.stderr
-    calls = pd.read_parquet(out / "calls.parquet").set_index("source_call_id")
+    calls = calls_of(out).set_index("source_call_id")
     assert calls.loc["CRM-7", "status"] == "ok" and calls.loc["CRM-7", "agent_id"] == "A-9"
     assert calls.loc["CRM-8", "status"] == "failed" and "recording not found" in calls.loc["CRM-8", "error_message"]
-    turns = pd.read_parquet(out / "turns.parquet")
+    turns = turns_of(out)
     first = turns[turns.call_id == calls.loc["CRM-7", "call_id"]].sort_values("turn_index").iloc[0]
     assert first.role == "customer" and first.text.startswith("He began")  # channel_map put the customer left

@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
-from conftest import ROOT, acw
+from conftest import ROOT, acw, calls_of, turns_of
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +24,13 @@ def test_reruns_add_nothing_and_report_the_broken_file_again(tmp_path, bl21):
     out = tmp_path / "out"
     first = acw("run", str(bl21), "--out", str(out))
     assert first.returncode == 2, first.stderr
-    calls = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+    calls = calls_of(out).set_index("file_name")
     assert len(calls) == 4
     copies = calls.loc[["call_001.wav", "CALL_001_copy.wav"]]
     assert copies.call_id.nunique() == 1 and copies.duplicate_of.notna().sum() == 1  # transcribed once
     assert calls.loc["call_003_broken.wav", "status"] == "decode_error"
-    turns_before = pd.read_parquet(out / "turns.parquet")
+    turns_before = turns_of(out)
+    parts_before = sorted(out.glob("*/run_date=*/*.parquet"))
 
     for step in ("unchanged", "touched"):
         if step == "touched":
@@ -36,15 +38,24 @@ def test_reruns_add_nothing_and_report_the_broken_file_again(tmp_path, bl21):
         again = acw("run", str(bl21), "--out", str(out))
         assert again.returncode == 2, again.stderr
         assert "done in an earlier run" in again.stdout
-        after = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+        after = calls_of(out).set_index("file_name")
         pd.testing.assert_frame_equal(after.sort_index(), calls.sort_index())  # same rows, same processed_at
-        pd.testing.assert_frame_equal(pd.read_parquet(out / "turns.parquet"), turns_before)
+        pd.testing.assert_frame_equal(turns_of(out), turns_before)
+        assert sorted(out.glob("*/run_date=*/*.parquet")) == parts_before  # no part added, none rewritten
 
 
-def test_force_processes_again(tmp_path, bl21):
+def test_force_processes_again_and_takes_the_old_rows_out_of_the_older_parts(tmp_path, bl21):
     out = tmp_path / "out"
-    acw("run", str(bl21 / "call_002.wav"), "--out", str(out))
-    before = pd.read_parquet(out / "calls.parquet").processed_at.iloc[0]
-    acw("run", str(bl21 / "call_002.wav"), "--out", str(out), "--force")
-    after = pd.read_parquet(out / "calls.parquet")
-    assert len(after) == 1 and after.processed_at.iloc[0] > before
+    acw("run", str(bl21 / "call_002.wav"), str(bl21 / "call_001.wav"), "--out", str(out))
+    before = calls_of(out).set_index("file_name")
+    forced = acw("run", str(bl21 / "call_002.wav"), "--out", str(out), "--force")
+    assert forced.returncode == 0, forced.stderr
+    # a plain dataset reader (no de-duplication) sees every call exactly once, with the new row for the forced one
+    raw = pd.read_parquet(out / "calls").set_index("file_name")
+    assert sorted(raw.index) == ["call_001.wav", "call_002.wav"]
+    assert raw.loc["call_002.wav", "processed_at"] > before.loc["call_002.wav", "processed_at"]
+    assert raw.loc["call_001.wav", "processed_at"] == before.loc["call_001.wav", "processed_at"]
+    raw_turns = pq.read_table(out / "turns").to_pandas()
+    assert not raw_turns.duplicated(["call_id", "turn_index"]).any()
+    assert set(raw_turns.call_id) == set(raw.call_id)
+    assert len(list((out / "calls").glob("run_date=*/*.parquet"))) == 2  # the older part rewritten, not dropped

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_AUDIO
+from conftest import SAMPLE_AUDIO, calls_of, turns_of
 
-from acw_speech.config import load_pipeline
+from acw_speech.config import load_pipeline, with_overrides
 from acw_speech.errors import OutputError
 from acw_speech.run import run_batch
 
@@ -26,19 +27,25 @@ def two_copies(tmp_path):
 
 def test_same_recording_under_two_names_is_transcribed_once_and_keeps_two_rows(tmp_path, two_copies):
     out = tmp_path / "out"
-    summary = run_batch([two_copies], out, CONFIG)
-    calls = pd.read_parquet(out / "calls.parquet").set_index("file_name")
+    every_call = with_overrides(CONFIG, batch={"flush_every_calls": 1})
+    summary = run_batch([two_copies], out, every_call)
+    calls = calls_of(out).set_index("file_name")
     assert len(calls) == 2 and calls.call_id.nunique() == 1
     assert calls.loc["two.wav", "duplicate_of"] == str(two_copies / "one.wav")
     assert pd.isna(calls.loc["one.wav", "duplicate_of"])
-    turns = pd.read_parquet(out / "turns.parquet")
+    assert [t["role"] for t in calls.loc["two.wav", "turns"]] == ["agent", "customer"]  # inline for both rows
+    turns = turns_of(out)
     assert not turns.duplicated(["call_id", "turn_index"]).any() and len(turns) == 2
     assert summary.exit_code == 0
+    # flushed after every call: two calls parts; the copy has no turns of its own, so one turns part
+    assert summary.parts_written == 2 and len(list((out / "calls").glob("run_date=*/part-*.parquet"))) == 2
+    assert len(list((out / "turns").glob("run_date=*/part-*.parquet"))) == 1
 
-    run_batch([two_copies / "two.wav"], out, CONFIG)  # re-running one name keeps the other's row
-    calls = pd.read_parquet(out / "calls.parquet")
+    again = run_batch([two_copies / "two.wav"], out, CONFIG)  # re-running one name keeps the other's row
+    assert again.parts_written == 0 and len(again.already_done) == 1
+    calls = calls_of(out)
     assert sorted(calls.file_name) == ["one.wav", "two.wav"]
-    assert len(pd.read_parquet(out / "turns.parquet")) == 2
+    assert len(turns_of(out)) == 2
 
 
 def test_a_foreign_calls_parquet_is_refused_before_any_work(tmp_path):
@@ -54,14 +61,16 @@ def test_interrupted_run_keeps_the_calls_already_done(tmp_path, two_copies):
     shutil.copy(SAMPLE_AUDIO / "pisets_ru.wav", two_copies / "three.wav")
     out = tmp_path / "out"
 
-    def stop_after_first(result):
+    def stop_after_first(result, earlier):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         run_batch([two_copies], out, CONFIG, on_done=stop_after_first)
-    calls = pd.read_parquet(out / "calls.parquet")
+    calls = calls_of(out)
     assert list(calls.file_name) == ["one.wav"] and calls.status.iloc[0] == "ok"
-    assert len(pd.read_parquet(out / "turns.parquet")) == 2
+    assert len(turns_of(out)) == 2
+    summary = json.loads((out / "run_summary.json").read_text())
+    assert summary["interrupted"] is True and summary["processed_now"] == 1 and summary["exit_code"] == 130
 
 
 def test_more_than_two_channels_uses_the_mapped_two_and_says_so(tmp_path):
@@ -87,8 +96,8 @@ def test_more_than_two_channels_uses_the_mapped_two_and_says_so(tmp_path):
     )
     out = tmp_path / "out"
     run_batch([five], out, CONFIG)
-    row = pd.read_parquet(out / "calls.parquet").iloc[0]
+    row = calls_of(out).iloc[0]
     assert row.status == "ok" and row.source_channels == 5 and row.channel_layout == "stereo"
     assert "extra_channels_ignored:3" in list(row["flags"])
-    turns = pd.read_parquet(out / "turns.parquet")
+    turns = turns_of(out)
     assert set(turns.role) == {"agent", "customer"}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow.parquet as pq
 
 from acw_speech.scoring import word_error_rate
-from acw_speech.tables import CALLS_SCHEMA, TURNS_SCHEMA
+from acw_speech.tables import CALLS_SCHEMA, SCHEMA_VERSION, TURNS_SCHEMA
 
 DEMO_CALLS = [
     "double_charge_refund.wav",
@@ -35,9 +37,16 @@ def test_run_succeeds_offline_with_one_row_per_recording(sample_run):
     calls = sample_run.calls
     assert len(calls) == 9
     assert set(calls.status) == {"ok"}
-    assert pq.read_schema(sample_run.out_dir / "calls.parquet").equals(CALLS_SCHEMA, check_metadata=False)
-    assert pq.read_schema(sample_run.out_dir / "turns.parquet").equals(TURNS_SCHEMA, check_metadata=False)
-    assert (sample_run.out_dir / "run_summary.json").is_file()
+    for table, schema in (("calls", CALLS_SCHEMA), ("turns", TURNS_SCHEMA)):
+        parts = list((sample_run.out_dir / table).glob("run_date=*/part-*.parquet"))
+        assert len(parts) == 1  # nine calls, fewer than flush_every_calls: one flush at the end
+        assert pq.read_schema(parts[0]).equals(schema, check_metadata=False)
+        assert pq.read_metadata(parts[0]).metadata[b"acw_speech.schema_version"] == SCHEMA_VERSION.encode()
+    summary = json.loads((sample_run.out_dir / "run_summary.json").read_text())
+    assert summary["status_counts"] == {"ok": 9} and summary["workers"] == 1
+    assert (sample_run.out_dir / "runs" / f"{summary['run_id']}.json").read_text() == (
+        sample_run.out_dir / "run_summary.json"
+    ).read_text()
 
 
 def test_every_demo_call_gets_the_scripted_reason_and_language(sample_run, references):
@@ -126,3 +135,11 @@ def test_calm_call_is_not_flagged_dissatisfied(sample_run):
 
 def _overlap(a_start, a_end, b_start, b_end):
     return max(0.0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def test_each_calls_row_carries_its_turns_inline(sample_run):
+    for file_name in DEMO_CALLS:
+        row = _call(sample_run, file_name)
+        inline = [(t["turn_index"], t["role"], t["text"]) for t in row["turns"]]
+        table = [(t.turn_index, t.role, t.text) for t in _turns(sample_run, row.call_id).itertuples()]
+        assert inline == table and len(inline) == row.n_turns, file_name
