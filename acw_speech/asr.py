@@ -1,19 +1,47 @@
-"""Audio -> words: faster-whisper on each channel, with word timestamps and the language kept to the allowed list."""
+"""Audio -> words: faster-whisper on each channel, with word timestamps and the language kept to the allowed list.
+
+What the recogniser returns is checked before anyone sees it (`acw_speech.guards`): loops cut, timestamps kept
+inside the audio and in order, text invented over silence dropped, each with its flag.
+
+A call is transcribed in one language, the allowed one Whisper finds most likely. Only when Whisper is unsure
+of that (probability under `asr.language_min_probability`: a call in two languages, a voice it hears badly) is
+the language decided stretch by stretch (`plan_languages`): the call's language is the one most of its speech is
+in, and a stretch moves to another allowed language only when Whisper is sure of it twice over, detecting it
+with high probability and then decoding it in that language with sure words and a better score than in the
+call's language. Nothing is translated: every stretch is written in the language it was heard in.
+
+Whisper is given at most ASR_PIECE_S of audio at a time (cut in a pause): its voice detector and features cost
+memory in proportion to what it is given, so a five-minute window would otherwise need some 450 MB more.
+"""
 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from acw_speech.asr_model import resolve_asr_model
-from acw_speech.audio import Audio
+from acw_speech.audio import Audio, quiet_cut
 from acw_speech.config import AsrConfig
 from acw_speech.errors import ModelError
+from acw_speech.guards import Segment, guard_segments, segment_from_whisper
 from acw_speech.records import Word
 from acw_speech.speakers import VoiceRegion
+
+RATE = 16000  # what faster-whisper takes
+ASR_PIECE_S = 120.0  # the most audio Whisper is given at once
+PIECE_CUT_SEARCH_S = 15.0  # a piece ends in the quietest moment (or the last pause between clips) this close to its end
+
+LOW_CONFIDENCE_FLAG = "language_low_confidence"
+CODE_SWITCHING_FLAG = "code_switching"
+
+# Deciding the language stretch by stretch (only for calls whose language Whisper is unsure of).
+STRETCH_PAUSE_MS = 300  # a pause this long ends a stretch; sentences in another language start after one
+STRETCH_MAX_S = 30.0  # Whisper hears 30 s at a time
+SWITCH_MIN_S = 1.0  # shorter stretches say too little to tell the language
+SWITCH_MIN_DETECTED = 0.8  # Whisper's probability (among all its languages) that the stretch is in the other one
+SWITCH_MIN_WORD_PROBABILITY = 0.75  # mean word probability of the stretch decoded in the other language
 
 
 @dataclass(frozen=True)
@@ -32,13 +60,25 @@ class Recognition:
     flags: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """Speech between two pauses on one channel, with the language it is to be transcribed in."""
+
+    start: float
+    end: float
+    language: str
+    detected: dict[str, float] | None = None  # Whisper's probability of each allowed language for this stretch
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
 class SpeechRecognizer:
     """Loads the Whisper model once and transcribes any number of recordings with it."""
 
     def __init__(self, config: AsrConfig, languages: list[str]):
-        from faster_whisper import (
-            WhisperModel,  # imported here: loading it costs a second
-        )
+        from faster_whisper import WhisperModel  # imported here: loading it costs a second
 
         self.config = config
         self.languages = languages
@@ -64,28 +104,36 @@ class SpeechRecognizer:
     def recognize(
         self, audio: Audio, regions: list[VoiceRegion] | None = None, languages: list[str] | None = None
     ) -> Recognition:
-        """Transcribe each non-silent channel on its own, all in the call's language.
+        """Transcribe each non-silent channel on its own, checked by the guards.
 
-        With `regions` (mono calls), each stretch of speech is transcribed on its own, so every word belongs to
-        exactly one stretch and so to one voice.
+        With `regions` (mono calls), each stretch of one voice is transcribed on its own, so every word belongs
+        to exactly one stretch and so to one voice.
         """
-        voiced = [i for i in range(audio.channels.shape[0]) if i not in audio.silent_channels]
+        voiced = {i: audio.channels[i] for i in range(audio.channels.shape[0]) if i not in audio.silent_channels}
         if not voiced or regions == []:
             return Recognition((), None, None)
-        language, probability = self._call_language([audio.channels[i] for i in voiced], languages or self.languages)
-        flags = []
+        allowed = languages or self.languages
+        language, probability = self._call_language(list(voiced.values()), allowed)
+        flags, plans = [], None
         if probability is not None and probability < self.config.language_min_probability:
-            flags.append("language_low_confidence")
+            flags.append(LOW_CONFIDENCE_FLAG)
+            if len(allowed) > 1:
+                language, plans = self._plan_languages(voiced, regions, allowed, audio.sample_rate)
         heard = []
-        for i in voiced:
-            words, looped = drop_repetition_loops(self._words(audio.channels[i], i, language, regions))
-            heard.append(ChannelWords(i, words))
-            if looped:
-                flags.append("repetition_suspected")
-        heard = tuple(heard)
+        for i, samples in voiced.items():
+            others = [s for s in plans[i] if s.language != language] if plans else []
+            if not others:
+                segments = self._segments(samples, i, language, regions)
+            else:
+                segments, switched = self._switch_languages(samples, i, others, language, audio.duration_s)
+                if switched and CODE_SWITCHING_FLAG not in flags:
+                    flags.append(CODE_SWITCHING_FLAG)
+            segments, found = guard_segments(segments, audio.duration_s)
+            flags.extend(f for f in found if f not in flags)
+            heard.append(ChannelWords(i, tuple(w for s in segments for w in s.words)))
         if not any(c.words for c in heard):
-            return Recognition(heard, None, None, tuple(flags))
-        return Recognition(heard, language, probability, tuple(flags))
+            return Recognition(tuple(heard), None, None, tuple(flags))
+        return Recognition(tuple(heard), language, probability, tuple(flags))
 
     def _call_language(self, channels: list[np.ndarray], languages: list[str]) -> tuple[str, float | None]:
         """The allowed language Whisper finds most likely (probabilities summed over channels).
@@ -96,12 +144,19 @@ class SpeechRecognizer:
         totals = dict.fromkeys(languages, 0.0)
         measured = 0
         for samples in channels:
-            try:
-                _, _, all_probs = self.model.detect_language(
-                    samples, vad_filter=self.config.vad, language_detection_segments=2
-                )
-            except (ValueError, IndexError, RuntimeError):
-                continue  # no speech left after VAD on this channel
+            all_probs = None
+            for start, end in asr_pieces(samples):  # the first piece with speech in it
+                try:
+                    _, _, all_probs = self.model.detect_language(
+                        samples[int(start * RATE) : int(end * RATE)],
+                        vad_filter=self.config.vad,
+                        language_detection_segments=2,
+                    )
+                    break
+                except (ValueError, IndexError, RuntimeError):
+                    continue  # no speech left after VAD in this piece
+            if all_probs is None:
+                continue
             measured += 1
             for code, prob in all_probs:
                 if code in totals:
@@ -111,10 +166,62 @@ class SpeechRecognizer:
             return best, None
         return best, round(totals[best] / measured, 4)
 
-    def _words(
-        self, samples: np.ndarray, channel: int, language: str, regions: list[VoiceRegion] | None
-    ) -> tuple[Word, ...]:
-        clips = {"clip_timestamps": [t for r in regions for t in (r.start, r.end)]} if regions else {}
+    def _plan_languages(
+        self, voiced: dict[int, np.ndarray], regions: list[VoiceRegion] | None, allowed: list[str], rate: int
+    ) -> tuple[str, dict[int, list[Stretch]]]:
+        """Each channel's stretches with the language Whisper detects in each; see `plan_languages`."""
+        detected = {}
+        for i, samples in voiced.items():
+            detected[i] = []
+            stretches = []
+            for start, end in asr_pieces(samples, regions):
+                piece = samples[int(start * rate) : int(end * rate)]
+                stretches += [
+                    (start + s, start + e) for s, e in speech_stretches(piece, rate, _clips_in(regions, start, end))
+                ]
+            for start, end in stretches:
+                clip = samples[int(start * rate) : int(end * rate)]
+                _, _, all_probs = self.model.detect_language(clip)
+                probs = dict(all_probs)
+                detected[i].append(Stretch(start, end, "", {code: probs.get(code, 0.0) for code in allowed}))
+        return plan_languages(detected, allowed)
+
+    def _switch_languages(
+        self, samples: np.ndarray, channel: int, others: list[Stretch], language: str, duration: float
+    ) -> tuple[list[Segment], bool]:
+        """A channel with stretches planned in another language: the rest decoded in the call's language (in as
+        few pieces as the stretches allow, so Whisper keeps its context), each stretch decoded in both languages
+        and kept in the other one only when that decode is sure and surer than the call-language one."""
+        rest, start = [], 0.0
+        for stretch in others:
+            if stretch.start > start:
+                rest.append(Stretch(start, stretch.start, language))
+            start = stretch.end
+        if duration > start:
+            rest.append(Stretch(start, duration, language))
+        segments = list(self._segments(samples, channel, language, rest)) if rest else []
+        switched = False
+        for stretch in others:
+            theirs = self._segments(samples, channel, stretch.language, [stretch])
+            ours = self._segments(samples, channel, language, [stretch])
+            better = decoded_better(theirs, [w for s in ours for w in s.words])
+            segments.extend(theirs if better else ours)
+            switched = switched or better
+        return sorted(segments, key=lambda s: s.start), switched
+
+    def _segments(self, samples: np.ndarray, channel: int, language: str, clips=None) -> tuple[Segment, ...]:
+        """One channel (or the `clips` of it: voice regions, stretches) transcribed in `language`, a piece at a time."""
+        segments = []
+        for start, end in asr_pieces(samples, clips):
+            inside = _clips_in(clips, start, end)
+            if clips is not None and not inside:
+                continue
+            piece = samples[int(start * RATE) : int(end * RATE)]
+            segments += [shift_segment(s, start) for s in self._transcribe(piece, channel, language, inside)]
+        return tuple(segments)
+
+    def _transcribe(self, samples: np.ndarray, channel: int, language: str, clips) -> tuple[Segment, ...]:
+        options = {"clip_timestamps": [t for c in clips for t in (c.start, c.end)]} if clips else {}
         segments, _ = self.model.transcribe(
             samples,
             language=language,
@@ -123,45 +230,97 @@ class SpeechRecognizer:
             vad_parameters={"min_silence_duration_ms": self.config.min_silence_ms},
             word_timestamps=True,
             condition_on_previous_text=False,
-            **clips,
+            **options,
         )
-        words = []
-        for segment in segments:
-            for w in segment.words or ():
-                text = w.word.strip()
-                if text:
-                    start, end = round(float(w.start), 3), round(float(w.end), 3)
-                    words.append(Word(text, start, end, round(float(w.probability), 4), channel))
-        return tuple(words)
+        return tuple(segment_from_whisper(s, channel) for s in segments)
 
 
-LOOP_MIN_REPEATS = 4  # a word or phrase said this many times in a row is the decoder looping, not the caller
+def asr_pieces(samples: np.ndarray, clips=None) -> list[tuple[float, float]]:
+    """(start, end) seconds of the pieces Whisper is given: at most ASR_PIECE_S each, cut in the quietest moment
+    near that length, or with `clips` (voice regions, stretches) after the last clip that ends near it."""
+    total = len(samples) / RATE
+    pieces, start = [], 0.0
+    while total - start > ASR_PIECE_S:
+        low, high = start + ASR_PIECE_S - PIECE_CUT_SEARCH_S, start + ASR_PIECE_S
+        if clips is not None:
+            ends = [c.end for c in clips if low <= c.end <= high and not any(o.start < c.end < o.end for o in clips)]
+            cut = max(ends) if ends else high
+        else:
+            cut = quiet_cut(samples[np.newaxis, :], int(low * RATE), int(high * RATE), RATE) / RATE
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, total))
+    return pieces
 
 
-def drop_repetition_loops(words: tuple[Word, ...], max_period: int = 3) -> tuple[tuple[Word, ...], bool]:
-    """Keep one copy of any 1-3 word phrase repeated back to back LOOP_MIN_REPEATS times or more.
+def _clips_in(clips, start: float, end: float) -> list[Stretch] | None:
+    """The parts of `clips` inside [start, end], in seconds from `start` (None: no clips, the whole piece)."""
+    if clips is None:
+        return None
+    return [
+        Stretch(max(c.start, start) - start, min(c.end, end) - start, "")
+        for c in clips
+        if c.end > start and c.start < end
+    ]
 
-    Whisper sometimes falls into a loop on unclear audio ("дем -дем -дем ..."); people do not repeat a phrase
-    four times running. Returns the cleaned words and whether a loop was found.
+
+def shift_segment(segment: Segment, offset: float) -> Segment:
+    """A segment heard in a piece starting `offset` seconds into the window, in window time."""
+    if not offset:
+        return segment
+    words = tuple(replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3)) for w in segment.words)
+    return replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
+
+
+def speech_stretches(
+    samples: np.ndarray, rate: int, regions: list[VoiceRegion] | None = None
+) -> list[tuple[float, float]]:
+    """Speech between pauses of STRETCH_PAUSE_MS (at most STRETCH_MAX_S long), cut where the voice changes."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(min_silence_duration_ms=STRETCH_PAUSE_MS, max_speech_duration_s=STRETCH_MAX_S)
+    found = [(c["start"] / rate, c["end"] / rate) for c in get_speech_timestamps(samples, options, sampling_rate=rate)]
+    if not regions:
+        return [(round(s, 3), round(e, 3)) for s, e in found]
+    cut = []
+    for start, end in found:
+        for region in regions:
+            s, e = max(start, region.start), min(end, region.end)
+            if e > s:
+                cut.append((round(s, 3), round(e, 3)))
+    return cut
+
+
+def plan_languages(detected: dict[int, list[Stretch]], allowed: list[str]) -> tuple[str, dict[int, list[Stretch]]]:
+    """The call's language and each stretch's, from Whisper's language probabilities per stretch.
+
+    The call's language is the allowed one that most seconds of speech are most likely in. A stretch of at
+    least SWITCH_MIN_S that Whisper detects as another allowed language with probability SWITCH_MIN_DETECTED or
+    more is planned in that language (the decode then has the last word, see `decoded_better`); every other
+    stretch is in the call's language.
     """
-    keys = [re.sub(r"[^\w]", "", w.text.lower()) for w in words]
-    keep = [True] * len(words)
-    found = False
-    i = 0
-    while i < len(words):
-        for period in range(1, max_period + 1):
-            phrase = keys[i : i + period]
-            repeats = 1
-            while keys[i + repeats * period : i + (repeats + 1) * period] == phrase and len(phrase) == period:
-                repeats += 1
-            if repeats >= LOOP_MIN_REPEATS and any(phrase):
-                for j in range(i + period, i + repeats * period):
-                    keep[j] = False
-                found = True
-                i += repeats * period - 1
-                break
-        i += 1
-    return tuple(w for w, k in zip(words, keep) if k), found
+    seconds = dict.fromkeys(allowed, 0.0)
+    for stretches in detected.values():
+        for s in stretches:
+            seconds[max(s.detected, key=s.detected.get)] += s.duration
+    call_language = max(allowed, key=lambda code: seconds[code])  # ties: the first allowed
+    plans = {}
+    for channel, stretches in detected.items():
+        plans[channel] = []
+        for s in stretches:
+            likeliest = max(s.detected, key=s.detected.get)
+            sure = s.duration >= SWITCH_MIN_S and s.detected[likeliest] >= SWITCH_MIN_DETECTED
+            plans[channel].append(replace(s, language=likeliest if sure else call_language))
+    return call_language, plans
+
+
+def decoded_better(theirs: tuple[Segment, ...], ours: list[Word]) -> bool:
+    """Whether a stretch decoded in another language beats the call-language words heard there: its words are
+    sure (mean probability SWITCH_MIN_WORD_PROBABILITY or more) and surer on average than ours."""
+    words = [w.probability for s in theirs for w in s.words]
+    if not words or sum(words) / len(words) < SWITCH_MIN_WORD_PROBABILITY:
+        return False
+    return not ours or sum(words) / len(words) > sum(w.probability for w in ours) / len(ours)
 
 
 def _best_device() -> str:

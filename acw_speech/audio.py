@@ -70,7 +70,7 @@ def read_audio(path: Path, config: AudioConfig) -> Iterator[Audio]:
         if pending_len < window + lookahead:
             continue
         samples = np.concatenate(pending, axis=1)
-        cut = _quiet_cut(samples, window - lookahead, window + lookahead, rate)
+        cut = quiet_cut(samples, window - lookahead, window + lookahead, rate)
         if first:
             _check_whole(path, samples.shape[1], config)  # not short, not empty: only damage is left to check
         yield _window(samples[:, :cut], offset, meta, flags, config)
@@ -99,7 +99,7 @@ def _check_whole(path: Path, n_samples: int, config: AudioConfig, codec: str = "
         )
 
 
-def _quiet_cut(samples: np.ndarray, lo: int, hi: int, rate: int) -> int:
+def quiet_cut(samples: np.ndarray, lo: int, hi: int, rate: int) -> int:
     """The sample index between `lo` and `hi` in the middle of the quietest 0.2 s (all channels together)."""
     block = max(1, rate // 5)
     span = samples[:, lo:hi]

@@ -24,7 +24,7 @@ class AudioConfig(Section):
     min_duration_s: float = Field(0.3, ge=0, description="shorter recordings get status too_short")
     max_duration_s: float = Field(4 * 3600, gt=0, description="longer recordings get status too_long")
     window_s: float = Field(
-        600, ge=60, description="longer recordings are decoded and transcribed this many seconds at a time"
+        300, ge=60, description="longer recordings are decoded and transcribed this many seconds at a time"
     )
     dual_mono_correlation: float = Field(
         0.98, gt=0, le=1, description="two channels this correlated carry the same signal and are one channel"
@@ -88,6 +88,10 @@ class DissatisfactionConfig(Section):
         0.5, ge=0, le=1, description="each further signal of the same kind counts this much less (0.5 = half)"
     )
     negation_window: int = Field(3, ge=0, description="words before a phrase searched for 'not', 'no', 'не'")
+    score_roles: list[Literal["agent", "customer"]] = Field(
+        default_factory=lambda: ["customer"],
+        description="whose signals make the score; the others' (an agent's apology) are kept as evidence only",
+    )
     lexicon: str | None = Field(None, description="a lexicon YAML; default models/lexicons/dissatisfaction.yaml")
 
     def lexicon_path(self) -> Path:

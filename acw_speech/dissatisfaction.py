@@ -60,12 +60,17 @@ def score_dissatisfaction(transcript: Transcript, config: DissatisfactionConfig)
     Score = 1 - prod(1 - w) over all signals, where w is the signal's kind weight from the lexicon, halved
     (config.repeat_decay) for each earlier signal of the same kind, so repeating one complaint adds less than a
     new kind of evidence. With default weights an escalation request (0.5), a cancellation threat (0.5), a repeat
-    contact (0.3) and a complaint (0.4) give 0.895; an agent's "sorry" alone gives 0.05.
+    contact (0.3) and a complaint (0.4) give 0.895.
+
+    Only signals of `config.score_roles` (default: the customer) and of unknown speakers (a long silence, a mono
+    turn whose speaker was not found) make the score; the others, such as an agent's "sorry", are still listed
+    as evidence for QA, so the score says how unhappy the customer was, never how polite the agent was.
     """
     lexicon = load_lexicon(config.lexicon_path())
     signals = [*_word_signals(transcript.turns, lexicon, config), *_timing_signals(transcript.turns, lexicon, config)]
     signals.sort(key=lambda s: (s.turn_index, s.kind))
-    return Dissatisfaction(score=combined_score(signals, config.repeat_decay), signals=tuple(signals))
+    scored = [s for s in signals if s.role in config.score_roles or s.role == UNKNOWN]
+    return Dissatisfaction(score=combined_score(scored, config.repeat_decay), signals=tuple(signals))
 
 
 def combined_score(signals: list[Signal], repeat_decay: float) -> float:

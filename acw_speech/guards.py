@@ -63,6 +63,7 @@ class Segment:
     text: str
     words: tuple[Word, ...] = ()
     no_speech_prob: float | None = None  # Whisper's probability that its window held no speech; None if unknown
+    avg_logprob: float | None = None  # Whisper's mean log-probability per token of the window's decode
 
 
 def segment_from_whisper(segment, channel: int = 0) -> Segment:
@@ -72,7 +73,9 @@ def segment_from_whisper(segment, channel: int = 0) -> Segment:
         for w in segment.words or ()
         if w.word.strip()
     )
-    return Segment(float(segment.start), float(segment.end), segment.text, words, segment.no_speech_prob)
+    return Segment(
+        float(segment.start), float(segment.end), segment.text, words, segment.no_speech_prob, segment.avg_logprob
+    )
 
 
 def segment_from_dict(item: dict, channel: int = 0) -> Segment:

@@ -77,7 +77,7 @@ CALLS_SCHEMA = pa.schema(
         pa.field("role_confidence", pa.float32()),
         pa.field("n_turns", pa.int32()),
         pa.field("transcript", pa.string()),
-        pa.field("turns", pa.list_(INLINE_TURN)),  # the call's turns inline: [] for no_speech, null if not transcribed
+        pa.field("turns", pa.list_(INLINE_TURN)),  # inline: [] if nothing said, null if not transcribed
         pa.field("contact_reason", pa.string()),
         pa.field("reason_confidence", pa.float32()),
         pa.field("reason_evidence_turns", pa.list_(pa.int32())),
@@ -115,6 +115,8 @@ TURNS_SCHEMA = pa.schema(
 
 
 TABLES = {"calls": CALLS_SCHEMA, "turns": TURNS_SCHEMA}
+# statuses whose audio was read and holds nothing said: transcript "" and turns [] (null: never transcribed)
+NOTHING_SAID = ("no_speech", "empty_audio")
 
 # version 0.1 wrote one calls.parquet and one turns.parquet at the top of OUT; read only to migrate them
 LEGACY_TABLES = {
@@ -155,8 +157,8 @@ def call_row(result: CallResult) -> dict:
         "role_source": t.role_source if t else None,
         "role_confidence": t.role_confidence if t else None,
         "n_turns": len(t.turns) if t else None,
-        "transcript": transcript_text(t) if t else ("" if result.status == "no_speech" else None),
-        "turns": [_inline_turn(turn) for turn in t.turns] if t else ([] if result.status == "no_speech" else None),
+        "transcript": transcript_text(t) if t else ("" if result.status in NOTHING_SAID else None),
+        "turns": [_inline_turn(turn) for turn in t.turns] if t else ([] if result.status in NOTHING_SAID else None),
         "contact_reason": r.reason if r else ("no_speech" if result.status == "no_speech" else None),
         "reason_confidence": r.confidence if r else None,
         "reason_evidence_turns": list(r.evidence_turns) if r else None,

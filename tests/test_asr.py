@@ -1,31 +1,60 @@
-"""Speech recognition guards that need no model: repetition loops."""
+"""Speech recognition: loops cut from one segment's words, language choice, local model folders."""
 
-from acw_speech.asr import drop_repetition_loops
+from acw_speech.asr import Stretch, decoded_better, plan_languages
+from acw_speech.guards import Segment, collapse_repeated_segments
 from acw_speech.records import Word
 
 
-def _words(text):
-    return tuple(Word(t, i * 0.5, i * 0.5 + 0.4, 0.9) for i, t in enumerate(text.split()))
-
-
-def _text(words):
-    return " ".join(w.text for w in words)
+def _collapse(text):
+    words = tuple(Word(t, i * 0.5, i * 0.5 + 0.4, 0.9) for i, t in enumerate(text.split()))
+    (segment,), looped = collapse_repeated_segments((Segment(0.0, len(words) * 0.5, text, words),))
+    assert segment.text == " ".join(w.text for w in segment.words)  # text and word timings stay in step
+    return segment.text, looped
 
 
 def test_a_looping_word_is_kept_once_and_flagged():
-    words, looped = drop_repetition_loops(_words("Когда вы вернёте? Вьем -дем -дем -дем -дем -дем -дем Хорошо"))
-    assert _text(words) == "Когда вы вернёте? Вьем -дем Хорошо" and looped
+    text, looped = _collapse("Когда вы вернёте? Вьем -дем -дем -дем -дем -дем -дем Хорошо")
+    assert text == "Когда вы вернёте? Вьем -дем Хорошо" and looped
 
 
 def test_a_looping_phrase_is_kept_once():
-    words, looped = drop_repetition_loops(_words("thank you thank you thank you thank you. Bye"))
-    assert _text(words) == "thank you Bye" and looped
+    text, looped = _collapse("thank you thank you thank you thank you. Bye")
+    assert text == "thank you Bye" and looped
 
 
 def test_natural_repetition_is_left_alone():
-    text = "no no no, I said no. Yes yes, that's right"
-    words, looped = drop_repetition_loops(_words(text))
-    assert _text(words) == text and not looped
+    said = "no no no, I said no. Yes yes, that's right"
+    text, looped = _collapse(said)
+    assert text == said and not looped
+
+
+def _stretch(start, end, ru, en):
+    return Stretch(start, end, "", {"ru": ru, "en": en})
+
+
+def test_a_sure_stretch_in_the_other_language_is_planned_in_it_and_the_rest_in_the_calls():
+    detected = {
+        0: [_stretch(0, 5, 0.9, 0.05), _stretch(5.5, 8.5, 0.02, 0.95), _stretch(9, 9.5, 0.05, 0.9)],
+        1: [_stretch(0, 4, 0.6, 0.3), _stretch(4.5, 6, 0.25, 0.7)],  # English likeliest but not sure enough
+    }
+    language, plans = plan_languages(detected, ["en", "ru"])
+
+    assert language == "ru"  # 9 s most likely Russian against 5 s English
+    assert [s.language for s in plans[0]] == ["ru", "en", "ru"]  # the last English one is under 1 s
+    assert [s.language for s in plans[1]] == ["ru", "ru"]
+
+
+def _heard(*probabilities):
+    words = tuple(Word(f"w{i}", i, i + 0.5, p) for i, p in enumerate(probabilities))
+    return (Segment(0, len(words), " ".join(w.text for w in words), words),)
+
+
+def test_a_switch_is_kept_only_when_its_words_are_sure_and_surer_than_the_calls_language():
+    unsure_ours = list(_heard(0.4, 0.5)[0].words)
+    assert decoded_better(_heard(0.9, 0.85), unsure_ours)
+    assert not decoded_better(_heard(0.7, 0.7), unsure_ours)  # not sure enough on its own
+    assert not decoded_better(_heard(0.8, 0.8), list(_heard(0.9, 0.9)[0].words))  # the call's language heard better
+    assert not decoded_better((), unsure_ours)
 
 
 def test_language_is_chosen_among_the_allowed_ones_only():

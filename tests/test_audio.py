@@ -1,4 +1,4 @@
-"""Decoding: rates, channels, dual mono, and the status each kind of broken file gets."""
+"""Decoding: rates, channels, dual mono, windows of a long recording, and the status each broken file gets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLE_AUDIO
 
-from acw_speech.audio import load_audio
+from acw_speech.audio import WINDOW_CUT_SEARCH_S, load_audio, read_audio
 from acw_speech.config import AudioConfig
 from acw_speech.errors import RecordingError
 
@@ -103,3 +103,20 @@ def _write_wav(path, samples: np.ndarray, rate: int) -> None:
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes(pcm)
+
+
+def test_a_long_recording_comes_in_windows_cut_in_pauses_that_add_up_to_the_whole(tmp_path):
+    call = SAMPLE_AUDIO / "double_charge_refund.wav"  # 28 s stereo; four copies make 114 s
+    long_call = tmp_path / "long.wav"
+    subprocess.run(["sox", *[str(call)] * 4, str(long_call)], check=True)
+    whole = load_audio(long_call, CONFIG)
+    windows = list(read_audio(long_call, CONFIG.model_copy(update={"window_s": 60})))
+
+    assert len(windows) == 2
+    assert windows[0].offset_s == 0 and windows[1].offset_s == pytest.approx(windows[0].duration_s)
+    assert abs(windows[0].duration_s - 60) <= WINDOW_CUT_SEARCH_S
+    assert np.array_equal(np.concatenate([w.channels for w in windows], axis=1), whole.channels)
+    cut = int(windows[0].duration_s * whole.sample_rate)
+    around_cut = whole.channels[:, cut - 1600 : cut + 1600]  # 0.2 s: the quietest stretch near 60 s
+    assert np.sqrt(np.mean(np.square(around_cut))) < 0.1 * np.sqrt(np.mean(np.square(whole.channels)))
+    assert all(w.layout == "stereo" for w in windows)

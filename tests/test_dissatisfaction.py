@@ -123,11 +123,13 @@ def test_unknown_role_turns_count_as_customer_side():
     assert kinds(said("this is ridiculous", role="unknown")) == {"complaint"}
 
 
-def test_agent_apology_is_a_weak_agent_signal():
+def test_agent_apology_is_evidence_but_not_in_the_customer_score():
     result = score_dissatisfaction(said("Приносим извинения за неудобства", role="agent"), CONFIG)
 
     assert [(s.kind, s.role, s.words) for s in result.signals] == [("agent_apology", "agent", "извинения")]
-    assert result.score <= 0.1
+    assert result.score == 0.0
+    agent_counts = CONFIG.model_copy(update={"score_roles": ["customer", "agent"]})
+    assert score_dissatisfaction(said("Приносим извинения за неудобства", role="agent"), agent_counts).score == 0.05
 
 
 def test_long_silence_fires_on_a_30_second_gap_only():

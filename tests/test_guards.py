@@ -246,7 +246,7 @@ def test_a_faster_whisper_segment_becomes_a_segment():
     ]
     heard = WhisperSegment(0, 0, 0.5, 1.4, " Hello, Sam", [], -0.2, 1.1, 0.05, words, 0.0)
     assert segment_from_whisper(heard, channel=1) == Segment(
-        0.5, 1.4, " Hello, Sam", (Word("Hello,", 0.5, 0.9, 0.9123, 1), Word("Sam", 1.0, 1.4, 0.8, 1)), 0.05
+        0.5, 1.4, " Hello, Sam", (Word("Hello,", 0.5, 0.9, 0.9123, 1), Word("Sam", 1.0, 1.4, 0.8, 1)), 0.05, -0.2
     )
 
 
