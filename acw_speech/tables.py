@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from acw_speech.errors import OutputError
-from acw_speech.records import CallResult, Transcript
+from acw_speech.records import CallResult, Transcript, stored_text
 
 SCHEMA_VERSION = "2"
 SCHEMA_VERSION_KEY = "acw_speech.schema_version"  # also in every file's Parquet key-value metadata
@@ -144,7 +144,7 @@ def call_row(result: CallResult) -> dict:
         "file_name": Path(result.source_path).name,
         **_details_columns(result),
         "status": result.status,
-        "error_message": result.error_message,
+        "error_message": stored_text(result.error_message) if result.error_message else result.error_message,
         "flags": sorted(set(result.flags) | set(t.flags if t else ())),
         "duration_decoded_s": result.duration_decoded_s,
         "codec": result.codec,

@@ -154,7 +154,8 @@ def run_in_workers(
 
 def _serve(config: PipelineConfig, conn, parent_pid: int) -> None:
     """A worker's life: build the analyzer, then process each task sent until the parent hangs up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and SIGTERM (to the whole group, as systemd sends it) are
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the parent's to handle; a worker ends when its pipe closes
     die_with_parent(parent_pid)
     os.environ.setdefault("OMP_NUM_THREADS", str(config.asr.cpu_threads))  # torch (speaker embeddings), on import
     from acw_speech.run import CallAnalyzer

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
-from conftest import SAMPLE_AUDIO, acw, calls_of, turns_of
+from conftest import ROOT, SAMPLE_AUDIO, acw, calls_of, turns_of
 
 
 def test_truncated_empty_and_fake_wavs_fail_alone(tmp_path):
@@ -89,3 +92,33 @@ def test_files_from_a_list_and_json_log_lines_for_cron(tmp_path):
     assert {e["status"] for e in events[:2]} == {"ok", "decode_error"}
     assert events[-1]["status_counts"] == {"ok": 1, "decode_error": 1} and events[-1]["exit_code"] == 2
     assert proc.stdout == ""
+
+
+def test_a_file_name_that_is_not_utf8_gets_its_row_with_the_bytes_escaped(tmp_path):
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    odd = os.fsdecode(b"caf\xe9.wav")  # Latin-1 "café", as an old recorder writes it
+    shutil.copy(SAMPLE_AUDIO / "stereo_diarization.wav", folder / odd)
+    (folder / os.fsdecode(b"empty\xff.wav")).write_bytes(b"")
+    out = tmp_path / "out"
+    proc = acw("run", str(folder), "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    calls = calls_of(out).set_index("file_name")
+    assert calls.loc["caf\\xe9.wav", "status"] == "ok" and calls.loc["empty\\xff.wav", "status"] == "decode_error"
+    again = acw("run", str(folder), "--out", str(out))
+    assert again.returncode == 2 and len(calls_of(out)) == 2  # known again by the same stored name
+
+
+def test_a_model_cache_that_cannot_be_written_stops_the_run_before_any_row(tmp_path):
+    env_cache = tmp_path / "cache"
+    env_cache.write_text("a file, not a folder")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "acw_speech", "run", str(SAMPLE_AUDIO / "jfk.flac"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ACW_SPEECH_CACHE": str(env_cache)},
+        cwd=ROOT,
+    )
+    assert proc.returncode == 1 and "ACW_SPEECH_CACHE" in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(out.glob("calls/*/*.parquet"))

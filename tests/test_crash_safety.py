@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -135,3 +136,19 @@ def test_a_half_written_file_left_by_a_killed_run_is_cleaned_up(tmp_path):
     (out / ".run_summary.json.4242.tmp").write_text("{")
     assert prepare_output(out).rows == {}
     assert not list(out.rglob(".*.tmp"))
+
+
+def test_sigterm_stops_like_ctrl_c_and_writes_what_is_finished(tmp_path, calls_folder, flush_every_call):
+    out = tmp_path / "out"
+    proc = _start_run(calls_folder, out, "--pipeline", str(flush_every_call))
+    for _ in range(600):  # until the first call is written
+        if list(out.glob("calls/*/*.parquet")):
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)  # what systemd, `timeout` and `kill` send
+    assert proc.wait(timeout=120) == 143
+    done = _check_consistent(out)
+    summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"] and 1 <= done == summary["processed_now"] < 6
+    rerun = acw("run", str(calls_folder), "--out", str(out))
+    assert rerun.returncode == 0 and _check_consistent(out, sorted(f"call_{i}.wav" for i in range(6))) == 6

@@ -37,12 +37,14 @@ def test_run_succeeds_offline_with_one_row_per_recording(sample_run):
     calls = sample_run.calls
     assert len(calls) == 9
     assert set(calls.status) == {"ok"}
+    summary = json.loads((sample_run.out_dir / "run_summary.json").read_text())
     for table, schema in (("calls", CALLS_SCHEMA), ("turns", TURNS_SCHEMA)):
         parts = list((sample_run.out_dir / table).glob("run_date=*/part-*.parquet"))
-        assert len(parts) == 1  # nine calls, fewer than flush_every_calls: one flush at the end
-        assert pq.read_schema(parts[0]).equals(schema, check_metadata=False)
-        assert pq.read_metadata(parts[0]).metadata[b"acw_speech.schema_version"] == SCHEMA_VERSION.encode()
-    summary = json.loads((sample_run.out_dir / "run_summary.json").read_text())
+        # nine calls, fewer than flush_every_calls: a flush every 60 s of the run (a slow machine) and one at the end
+        assert len(parts) == summary["output"]["parts_written"] <= 1 + summary["wall_s"] // 60
+        for part in parts:
+            assert pq.read_schema(part).equals(schema, check_metadata=False)
+            assert pq.read_metadata(part).metadata[b"acw_speech.schema_version"] == SCHEMA_VERSION.encode()
     assert summary["status_counts"] == {"ok": 9} and summary["workers"] == 1
     assert (sample_run.out_dir / "runs" / f"{summary['run_id']}.json").read_text() == (
         sample_run.out_dir / "run_summary.json"
