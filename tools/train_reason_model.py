@@ -71,11 +71,15 @@ def make_pipeline() -> Pipeline:
 
 
 def drop_fit_leftovers(pipeline: Pipeline) -> Pipeline:
-    """Remove the vectorisers' `stop_words_` (every n-gram cut by min_df/max_features): only needed for
-    introspection, and most of the file's size."""
+    """Make the stored file small: drop the vectorisers' `stop_words_` (every n-gram cut by min_df/max_features, only
+    needed for introspection), store vocabulary indices as plain ints (skops writes each NumPy integer as a file of
+    its own) and the coefficients as float32."""
     for _, vectorizer in pipeline.named_steps["features"].transformer_list:
         if hasattr(vectorizer, "stop_words_"):
             del vectorizer.stop_words_
+        vectorizer.vocabulary_ = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
+    classifier = pipeline.named_steps["classifier"]
+    classifier.coef_ = classifier.coef_.astype(np.float32)
     return pipeline
 
 
