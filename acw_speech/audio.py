@@ -166,7 +166,7 @@ def _decode(path: Path, rate: int, max_duration_s: float) -> Iterator:
         # keep every channel apart (never a downmix, which would mix agent and customer); more than two: see _window
         layout = {1: "mono", 2: "stereo"}.get(source_channels, stream.layout)
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        limit, decoded = int(max_duration_s * rate), 0
+        limit, decoded, damage = int(max_duration_s * rate), 0, None
         try:
             for frame in container.decode(stream):
                 frame.pts = None
@@ -184,7 +184,10 @@ def _decode(path: Path, rate: int, max_duration_s: float) -> Iterator:
             if not decoded:
                 status = "unsupported_codec" if isinstance(exc, av.error.DecoderNotFoundError) else "decode_error"
                 raise RecordingError(status, f"cannot decode {codec or 'audio'} stream: {_describe(exc)}") from None
-            # keep what decoded before the damage; the truncation check decides whether that is acceptable
+            damage = exc  # keep what decoded before the damage unless the file turns out to be cut short
+        truncation = _stream_truncation(path, container.format.name, stated, decoded / rate, damage)
+        if truncation:
+            raise RecordingError("decode_error", truncation, decoded / rate)
 
 
 def _stated_duration(container, stream) -> float | None:
@@ -272,6 +275,50 @@ def _wav_data_size(path: Path) -> tuple[int, int] | None:
             if chunk_id == b"data":
                 return chunk_size, size - f.tell()
             f.seek(chunk_size + (chunk_size & 1), 1)
+
+
+def _stream_truncation(path: Path, container: str, stated: float | None, decoded_s: float, damage) -> str | None:
+    """Compressed recordings cut short (a copy or an upload that stopped half-way) -> a message, else None.
+
+    Trusted only where the file itself states its length: FLAC's stream header, an MP3 Xing/Info/VBRI header, a
+    decoder error part-way; an Ogg stream must end with an end-of-stream page. WAV is `_wav_truncation`'s (bytes).
+    An MP3 without such a header has only a length FFmpeg guessed from its bitrate, so it is not judged."""
+    if "wav" in container.split(","):
+        return None
+    if container == "ogg":
+        if _ogg_ends(path):
+            return None
+        return f"truncated Ogg: the stream stops without its last page after {decoded_s:.1f} s"
+    trusted = damage is not None or container == "flac" or (container == "mp3" and _mp3_states_length(path))
+    if not stated or not trusted or decoded_s >= stated * TRUNCATION_TOLERANCE - 0.5:
+        return None
+    cause = f" ({_describe(damage)})" if damage is not None else ""
+    return f"truncated {container.upper()}: it states {stated:.1f} s of audio but only {decoded_s:.1f} s decode{cause}"
+
+
+TRUNCATION_TOLERANCE = 0.97  # a stated length this much longer than what decodes (and 0.5 s more) is a cut file
+
+
+def _ogg_ends(path: Path) -> bool:
+    """The last Ogg page found in the file's tail carries the end-of-stream flag."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(max(0, size - 65536))  # an Ogg page is at most 65,307 bytes
+        tail = f.read()
+    last = tail.rfind(b"OggS")
+    return last >= 0 and len(tail) > last + 5 and bool(tail[last + 5] & 0x04)
+
+
+def _mp3_states_length(path: Path) -> bool:
+    """An MP3 whose first frame is a Xing, Info or VBRI header, which states the frame count (so the length)."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+        skip = 0
+        if head[:3] == b"ID3" and len(head) == 10:
+            skip = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+        f.seek(skip)
+        frame = f.read(2048)
+    return any(marker in frame for marker in (b"Xing", b"Info", b"VBRI"))
 
 
 def _same_signal(left: np.ndarray, right: np.ndarray, threshold: float) -> bool:

@@ -68,8 +68,14 @@ def run(
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda."),
     force: bool = typer.Option(False, "--force", help="Process recordings again even if --out already has them."),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="Process again the recordings whose earlier row failed (the others are kept)."
+    ),
     files_from: Optional[Path] = typer.Option(
-        None, "--files-from", help="A text file listing recordings or folders, one per line ('-' for stdin)."
+        None,
+        "--files-from",
+        help="A text file listing recordings or folders, one per line ('-' for stdin); a listed file that is "
+        "missing gets a failed row.",
     ),
     log_json: bool = typer.Option(
         False, "--log-json", help="One JSON object per call and one for the run on stderr, no table (for cron)."
@@ -101,8 +107,7 @@ def run(
 
     def work() -> int:
         listed = _read_list(files_from) if files_from else []
-        inputs_all = [*(inputs or []), *listed]
-        if not inputs_all and manifest is None:
+        if not inputs and not listed and manifest is None:
             raise AcwError("give recordings or folders to process, or --manifest")
         calls = read_manifest(manifest) if manifest else None
         config = load_pipeline(pipeline)
@@ -126,7 +131,15 @@ def run(
         with _progress() as progress:
             task = progress.add_task("calls", total=None, audio="0.00 h audio")
             summary = run_batch(
-                inputs_all, out, config, on_start=started, on_done=finished, force=force, manifest=calls
+                inputs or [],
+                out,
+                config,
+                on_start=started,
+                on_done=finished,
+                force=force,
+                manifest=calls,
+                retry_failed=retry_failed,
+                listed=listed,
             )
         if log_json:
             print(json.dumps({"event": "run", **summary.as_dict()}), file=sys.stderr, flush=True)
@@ -134,7 +147,7 @@ def run(
             _print_results(summary)
         return summary.exit_code
 
-    raise typer.Exit(_guarded(work))
+    raise typer.Exit(_guarded(work, log_json))
 
 
 models_app = typer.Typer(help="The models acw-speech runs with.", no_args_is_help=True)
@@ -174,21 +187,28 @@ def _terminate(signum, frame) -> None:
     raise _Terminated()
 
 
-def _guarded(work) -> int:
-    """Run `work`, turning our errors (and Ctrl-C, SIGTERM) into a message and an exit code, never a traceback."""
+def _guarded(work, log_json: bool = False) -> int:
+    """Run `work`, turning our errors (and Ctrl-C, SIGTERM) into a message and an exit code, never a traceback;
+    with `log_json`, the message is a JSON line on stderr like the rest of the run's log."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     try:
         return work()
     except AcwError as exc:
-        console.print(Text("error: ", style="red") + Text(str(exc)), soft_wrap=True, highlight=False)
-        return exc.exit_code
+        return _stopped(log_json, exc.exit_code, "error", str(exc))
     except _Terminated:
-        console.print("[red]terminated[/red] (SIGTERM): the calls finished so far were written")
-        return 143
+        return _stopped(log_json, 143, "terminated", "stopped by SIGTERM; the calls finished so far were written")
     except KeyboardInterrupt:
-        console.print("[red]interrupted[/red]: the calls finished so far were written")
-        return 130
+        return _stopped(log_json, 130, "interrupted", "the calls finished so far were written")
+
+
+def _stopped(log_json: bool, exit_code: int, event: str, message: str) -> int:
+    if log_json:
+        line = {"event": event, "message": message, "exit_code": exit_code}
+        print(json.dumps(line, ensure_ascii=False), file=sys.stderr, flush=True)
+    else:
+        console.print(Text(f"{event}: ", style="red") + Text(message), soft_wrap=True, highlight=False)
+    return exit_code
 
 
 def entry_point() -> None:

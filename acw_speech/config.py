@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from acw_speech.errors import ConfigError
 
@@ -31,11 +31,30 @@ class AudioConfig(Section):
     )
     silent_channel_dbfs: float = Field(-55.0, description="a channel quieter than this (RMS, dBFS) is silent")
 
+    @model_validator(mode="after")
+    def _shortest_below_longest(self) -> AudioConfig:
+        if self.max_duration_s <= self.min_duration_s:
+            raise ValueError(
+                f"max_duration_s ({self.max_duration_s}) must be longer than min_duration_s ({self.min_duration_s})"
+            )
+        return self
+
 
 class AsrConfig(Section):
     model: str = Field("whisper-base", description="whisper-base (bundled), a CTranslate2 directory or a model name")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    compute_type: str = Field("default", description="default = int8 on CPU, float16 on GPU")
+    compute_type: Literal[
+        "default",
+        "auto",
+        "int8",
+        "int8_float32",
+        "int8_float16",
+        "int8_bfloat16",
+        "int16",
+        "float16",
+        "bfloat16",
+        "float32",
+    ] = Field("default", description="default = int8 on CPU, float16 on GPU (CTranslate2's types)")
     cpu_threads: int = Field(0, ge=0, description="0 = all cores")
     beam_size: int = Field(5, ge=1, le=10)
     vad: bool = True
@@ -71,6 +90,14 @@ class ReasonsConfig(Section):
     )
     model: str | None = Field(None, description="a .skops file; default models/<taxonomy>/reason_model.skops")
     min_confidence: float = Field(0.3, ge=0, le=1, description="below this the reason is 'other'")
+
+    @field_validator("taxonomy")
+    @classmethod
+    def _taxonomy_shipped(cls, taxonomy: str) -> str:
+        if not (MODELS_DIR / taxonomy / "taxonomy.yaml").is_file():
+            known = sorted(p.parent.name for p in MODELS_DIR.glob("*/taxonomy.yaml"))
+            raise ValueError(f"no taxonomy {taxonomy!r} under {MODELS_DIR}; known: {', '.join(known) or 'none'}")
+        return taxonomy
 
     def model_path(self) -> Path:
         return Path(self.model) if self.model else MODELS_DIR / self.taxonomy / "reason_model.skops"

@@ -108,7 +108,7 @@ class EarlierCalls:
     turns_in: dict[str, set[Part]]
 
 
-EARLIER_COLUMNS = [*CALL_KEY_COLUMNS, "status", "error_message", "flags", "duration_decoded_s", "acw_speech_version"]
+EARLIER_COLUMNS = [*CALL_KEY_COLUMNS, "error_message", "flags", "duration_decoded_s", "acw_speech_version"]
 
 
 def prepare_output(out_dir: Path, run: RunId | None = None) -> EarlierCalls:

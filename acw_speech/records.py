@@ -123,6 +123,9 @@ class CallDetails:
     channel_roles: tuple[str, str] | None = None
 
 
+OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anything else makes the run "partly failed"
+
+
 @dataclass(frozen=True)
 class CallResult:
     """Everything known about one recording after the pipeline ran on it, whatever happened."""

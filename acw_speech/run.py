@@ -29,14 +29,21 @@ from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
 from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
 from acw_speech.reasons import classify_call, load_reason_model
-from acw_speech.records import AGENT, CallDetails, CallResult, Dissatisfaction, Transcript, path_text
+from acw_speech.records import (
+    AGENT,
+    OK_STATUSES,
+    CallDetails,
+    CallResult,
+    Dissatisfaction,
+    Transcript,
+    path_text,
+)
 from acw_speech.speakers import find_voices
 from acw_speech.tables import PARTITION
 from acw_speech.turns import build_transcript, join_windows
 from acw_speech.workers import Task, run_in_workers
 
 AUDIO_EXTENSIONS = set(EXTENSION_CONTAINERS) | {".aifc", ".3gp", ".mkv", ".mov"}
-OK_STATUSES = {"ok", "no_speech", "too_short", "empty_audio"}  # exit 0; anything else makes the run "partly failed"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class RunSummary:
     workers: int = 1
     parts_written: int = 0
     interrupted: bool = False
+    found: int | None = None  # recordings the run was given; more than it settled when it was interrupted
 
     @property
     def all_inputs(self) -> tuple[CallResult, ...]:
@@ -75,7 +83,7 @@ class RunSummary:
         return {
             "acw_speech_version": __version__,
             "run_id": self.run_id,
-            "out_dir": str(self.out_dir),
+            "out_dir": str(Path(self.out_dir).resolve()),
             "output": {
                 "layout": f"Hive-partitioned Parquet datasets, a part file per flush: "
                 f"calls/{PARTITION}=YYYY-MM-DD/*.parquet and turns/{PARTITION}=YYYY-MM-DD/*.parquet",
@@ -86,6 +94,7 @@ class RunSummary:
             "workers": self.workers,
             "interrupted": self.interrupted,
             "recordings": len(self.all_inputs),
+            "not_reached": (self.found or 0) - len(self.all_inputs) if self.interrupted else 0,
             "processed_now": len(self.results),
             "already_done": len(self.already_done),
             "status_counts": self.counts,
@@ -228,6 +237,8 @@ def run_batch(
     on_done: Callable[[CallResult, bool], None] | None = None,
     force: bool = False,
     manifest: dict[Path, CallDetails] | None = None,
+    retry_failed: bool = False,
+    listed: Iterable[str | Path] = (),
 ) -> RunSummary:
     """Process every recording under `inputs` into the datasets `out_dir/calls` and `out_dir/turns`, and write
     the run's summary (`run_summary.json`, and `runs/<run id>.json` kept for every run).
@@ -236,11 +247,16 @@ def run_batch(
     again (its earlier status still counts towards the exit code) unless `force`; the same content under a new
     path gets a row pointing to the transcribed one. Models load only when something needs processing, in
     `config.batch.workers` processes. `on_done(result, earlier)` is called for every input as it is settled
-    (`earlier`: done in an earlier run).
+    (`earlier`: done in an earlier run). `retry_failed`: recordings whose earlier row failed are processed again.
+    `listed`: recordings or folders from a list file; unlike `inputs`, a missing one gets a failed row (a call
+    deleted after the list was made must not stop the night's run).
     """
     started = time.monotonic()
     manifest = manifest or {}
-    recordings = list(dict.fromkeys([*find_recordings(inputs, allow_none=bool(manifest)), *manifest]))
+    listed = [Path(p) for p in listed]
+    gone = [p.resolve() for p in listed if not p.exists()]
+    found = find_recordings([*inputs, *(p for p in listed if p.exists())], allow_none=bool(manifest or gone))
+    recordings = list(dict.fromkeys([*found, *gone, *manifest]))
     with output_lock(out_dir):
         run = RunId.now()
         earlier = prepare_output(out_dir, run)
@@ -248,13 +264,21 @@ def run_batch(
             on_start(recordings)
         workers = config.batch.workers
         writer = PartWriter(out_dir, run, earlier, config.batch.flush_every_calls, config.batch.flush_every_s)
-        batch = _Batch(recordings, earlier, force, manifest, writer, on_done)
+        batch = _Batch(recordings, earlier, force, manifest, writer, on_done, retry_failed)
 
         def summary(interrupted: bool = False) -> RunSummary:
             elapsed = time.monotonic() - started
             results, earlier_done = tuple(batch.results), tuple(batch.already_done)
             return RunSummary(
-                out_dir, results, elapsed, earlier_done, str(run), workers, writer.parts_written, interrupted
+                out_dir,
+                results,
+                elapsed,
+                earlier_done,
+                str(run),
+                workers,
+                writer.parts_written,
+                interrupted,
+                len(recordings),
             )
 
         try:
@@ -288,20 +312,27 @@ class _Batch:
     manifest: dict[Path, CallDetails]
     writer: PartWriter
     on_done: Callable[[CallResult, bool], None] | None
+    retry_failed: bool = False
     results: list[CallResult] = field(default_factory=list)
     already_done: list[CallResult] = field(default_factory=list)
     first_with_content: dict[str, CallResult] = field(init=False)
     waiting: dict[str, list[Path]] = field(default_factory=dict)  # call_id being processed -> its other names
 
     def __post_init__(self):
-        self.first_with_content = {} if self.force else dict(self.earlier.first_with_content)
+        earlier = self.earlier.first_with_content
+        self.first_with_content = {call_id: done for call_id, done in earlier.items() if self._settled(done)}
+
+    def _settled(self, done: CallResult | None) -> bool:
+        """An earlier row that this run keeps as it is."""
+        return done is not None and not self.force and (done.status in OK_STATUSES or not self.retry_failed)
 
     def tasks(self) -> Iterator[Task]:
         """The recordings that need processing, hashed lazily so workers start before every file is read."""
         for path in self.recordings:
             call_id = content_id(path)
-            if not self.force and (call_id, path_text(path)) in self.earlier.rows:
-                self.already_done.append(self.earlier.rows[(call_id, path_text(path))])
+            done = self.earlier.rows.get((call_id, path_text(path)))
+            if self._settled(done):
+                self.already_done.append(done)
                 if self.on_done:
                     self.on_done(self.already_done[-1], True)
             elif call_id in self.first_with_content:  # the same bytes under another name: transcribed once

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from acw_speech.errors import OutputError
-from acw_speech.records import CallResult, Transcript, stored_text
+from acw_speech.records import OK_STATUSES, CallResult, Transcript, stored_text
 
 SCHEMA_VERSION = "2"
 SCHEMA_VERSION_KEY = "acw_speech.schema_version"  # also in every file's Parquet key-value metadata
@@ -310,18 +310,29 @@ def read_parts(table_dir: Path, columns: list[str] | None = None) -> list[tuple[
     return [(part, read_part(part, schema, columns)) for part in list_parts(table_dir)]
 
 
-CALL_KEY_COLUMNS = ["call_id", "source_path", "processed_at", "duplicate_of"]
+CALL_KEY_COLUMNS = ["call_id", "source_path", "processed_at", "duplicate_of", "status"]
 
 
 def calls_to_keep(calls: list[tuple[Part, pa.Table]]) -> dict[Part, list[bool]]:
-    """Which rows stay: one per (call_id, source_path), the latest processed (a crash can leave two)."""
+    """Which rows stay: one per (call_id, source_path), the latest processed (a crash can leave two). A failed row
+    also goes once the same file was processed later with other content (it was replaced, e.g. an upload that was
+    cut short and then finished): the failure no longer describes anything on disk."""
     best: dict[tuple[str, str], tuple] = {}
+    status: dict[tuple, str] = {}
     for part, table in calls:
-        columns = zip(*(table.column(c).to_pylist() for c in ("call_id", "source_path", "processed_at")))
-        for i, (call_id, source_path, processed_at) in enumerate(columns):
+        columns = zip(*(table.column(c).to_pylist() for c in ("call_id", "source_path", "processed_at", "status")))
+        for i, (call_id, source_path, processed_at, row_status) in enumerate(columns):
             rank = (processed_at, part, i)
+            status[rank] = row_status
             best[(call_id, source_path)] = max(best.get((call_id, source_path), rank), rank)
-    winners = {(part, i) for _, part, i in best.values()}
+    newest_at_path: dict[str, tuple] = {}
+    for (_, source_path), rank in best.items():
+        newest_at_path[source_path] = max(newest_at_path.get(source_path, rank), rank)
+    winners = {
+        (part, i)
+        for (_, source_path), (processed_at, part, i) in best.items()
+        if status[(processed_at, part, i)] in OK_STATUSES or newest_at_path[source_path] == (processed_at, part, i)
+    }
     return {part: [(part, i) in winners for i in range(len(table))] for part, table in calls}
 
 

@@ -78,6 +78,22 @@ def test_truncated_wav_is_a_decode_error(tmp_path):
     assert caught.value.status == "decode_error" and "truncated" in str(caught.value)
 
 
+@pytest.mark.parametrize("extension", ["flac", "mp3", "ogg"])
+def test_a_compressed_recording_cut_in_half_is_a_decode_error_and_the_whole_one_decodes(tmp_path, extension):
+    whole = tmp_path / f"whole.{extension}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(SAMPLE_AUDIO / "double_charge_refund.wav"), "-ac", "1", str(whole)],
+        check=True,
+    )
+    assert load_audio(whole, CONFIG).duration_s > 10
+    cut = tmp_path / f"cut.{extension}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(RecordingError) as caught:
+        load_audio(cut, CONFIG)
+    assert caught.value.status == "decode_error"
+    assert str(caught.value).startswith("truncated"), str(caught.value)
+
+
 def test_header_only_wav_is_empty_audio(tmp_path):
     path = tmp_path / "header.wav"
     _write_wav(path, np.zeros((1, 0)), 16000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -122,3 +123,11 @@ def test_a_model_cache_that_cannot_be_written_stops_the_run_before_any_row(tmp_p
     )
     assert proc.returncode == 1 and "ACW_SPEECH_CACHE" in proc.stderr and "Traceback" not in proc.stderr
     assert not list(out.glob("calls/*/*.parquet"))
+
+
+def test_with_log_json_a_run_that_cannot_start_says_so_in_a_json_line(tmp_path):
+    proc = acw("run", str(tmp_path / "nope"), "--out", str(tmp_path / "out"), "--log-json")
+    assert proc.returncode == 1
+    line = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert line["event"] == "error" and line["exit_code"] == 1
+    assert "input not found" in line["message"]

@@ -27,6 +27,9 @@ def test_default_pipeline_loads_with_its_values():
         ("languages: [en, xx]\n", "unknown language"),
         ("- just\n- a list\n", "mapping"),
         ("asr: [unclosed\n", "cannot read"),
+        ("asr:\n  compute_type: int3\n", "asr.compute_type"),
+        ("reasons:\n  taxonomy: airline\n", "no taxonomy 'airline'"),
+        ("audio:\n  min_duration_s: 10\n  max_duration_s: 5\n", "must be longer than min_duration_s"),
     ],
 )
 def test_wrong_settings_are_named(tmp_path, yaml_text, named):

@@ -59,3 +59,43 @@ def test_force_processes_again_and_takes_the_old_rows_out_of_the_older_parts(tmp
     assert not raw_turns.duplicated(["call_id", "turn_index"]).any()
     assert set(raw_turns.call_id) == set(raw.call_id)
     assert len(list((out / "calls").glob("run_date=*/*.parquet"))) == 2  # the older part rewritten, not dropped
+
+
+def test_retry_failed_processes_only_the_failed_recordings_again(tmp_path, bl21):
+    out = tmp_path / "out"
+    files = [str(bl21 / "call_002.wav"), str(bl21 / "call_003_broken.wav")]
+    assert acw("run", *files, "--out", str(out)).returncode == 2
+    before = calls_of(out).set_index("file_name")
+    again = acw("run", *files, "--out", str(out), "--retry-failed")
+    assert again.returncode == 2, again.stderr  # broken bytes stay broken
+    after = pd.read_parquet(out / "calls").set_index("file_name")  # raw parts: no double row left behind
+    assert sorted(after.index) == ["call_002.wav", "call_003_broken.wav"]
+    assert after.loc["call_003_broken.wav", "status"] == "decode_error"
+    assert after.loc["call_003_broken.wav", "processed_at"] > before.loc["call_003_broken.wav", "processed_at"]
+    assert after.loc["call_002.wav", "processed_at"] == before.loc["call_002.wav", "processed_at"]
+
+
+def test_a_listed_file_that_is_missing_gets_a_failed_row_and_a_replaced_broken_file_leaves_no_stale_row(tmp_path, bl21):
+    calls_dir, out = tmp_path / "calls", tmp_path / "out"
+    calls_dir.mkdir()
+    (calls_dir / "upload.wav").write_bytes((bl21 / "call_003_broken.wav").read_bytes())
+    listing = tmp_path / "tonight.txt"
+    listing.write_text(f"{calls_dir / 'upload.wav'}\n{calls_dir / 'deleted.wav'}\n", encoding="utf-8")
+    first = acw("run", "--files-from", str(listing), "--out", str(out))
+    assert first.returncode == 2, first.stderr
+    rows = calls_of(out).set_index("file_name")
+    assert rows.loc["deleted.wav", "status"] == "failed"
+    assert "recording not found" in rows.loc["deleted.wav", "error_message"]
+    assert rows.loc["upload.wav", "status"] == "decode_error"
+
+    # the upload finishes (the file now holds a whole recording) and the missing one turns up
+    (calls_dir / "upload.wav").write_bytes((bl21 / "call_002.wav").read_bytes())
+    (calls_dir / "deleted.wav").write_bytes((bl21 / "call_001.wav").read_bytes())
+    second = acw("run", "--files-from", str(listing), "--out", str(out))
+    assert second.returncode == 0, second.stderr
+    rows = calls_of(out)
+    assert sorted(rows.file_name) == ["deleted.wav", "upload.wav"]  # the two failures no longer listed
+    assert set(rows.status) == {"ok"}
+    third = acw("run", "--files-from", str(listing), "--out", str(out))  # the repair removes them from disk too
+    assert third.returncode == 0, third.stderr
+    assert sorted(pd.read_parquet(out / "calls").file_name) == ["deleted.wav", "upload.wav"]

@@ -71,6 +71,7 @@ def test_interrupted_run_keeps_the_calls_already_done(tmp_path, two_copies):
     assert len(turns_of(out)) == 2
     summary = json.loads((out / "run_summary.json").read_text())
     assert summary["interrupted"] is True and summary["processed_now"] == 1 and summary["exit_code"] == 130
+    assert summary["not_reached"] == 2 and summary["out_dir"] == str(out.resolve())
 
 
 def test_more_than_two_channels_uses_the_mapped_two_and_says_so(tmp_path):
