@@ -17,6 +17,7 @@ import yaml
 
 from acw_speech.config import AcwConfig
 from acw_speech.errors import ConfigError
+from acw_speech.feedback import find_feedback
 from acw_speech.records import (
     AGENT,
     CUSTOMER,
@@ -74,11 +75,13 @@ def draft_acw(
     reason_name = _reason_name(reason.reason, language, reason_names)
     unhappy = dissatisfaction if dissatisfied else None
     summary, evidence = _summary(sentences, reason_name, unhappy, follow_ups, words, config)
+    feedback = find_feedback(transcript.turns)
     return AcwDraft(
         summary=summary,
         tags=_tags(reason, dissatisfaction, dissatisfied, follow_ups, language),
         follow_ups=tuple(follow_ups),
         evidence_turns=tuple(sorted(evidence | {f.turn_index for f in follow_ups})),
+        customer_feedback=feedback,
     )
 
 

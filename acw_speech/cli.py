@@ -168,6 +168,183 @@ def models_prepare(
     raise typer.Exit(_guarded(work))
 
 
+@app.command()
+def train(
+    data: list[Path] = typer.Argument(..., help="Labelled CSV or Parquet: text, reason (+ language, source, weight)."),
+    taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="Taxonomy under models/ (or a taxonomy YAML)."),
+    model_out: Optional[Path] = typer.Option(
+        None, "--model-out", help="Where the model goes (default models/<taxonomy>/reason_model.skops)."
+    ),
+    heldout: float = typer.Option(0.2, "--heldout", help="Share of each source and language held out to evaluate."),
+) -> None:
+    """Train a contact-reason model: a skops file, with metrics.json and MODEL_CARD.md beside it."""
+    from acw_speech.taxonomy import load_taxonomy, taxonomy_path
+    from acw_speech.training import MODEL_FILE, read_labelled, train_model
+
+    def work() -> int:
+        chosen = load_taxonomy(taxonomy)
+        frame = read_labelled(data, chosen)
+        out = model_out or taxonomy_path(chosen.name).parent / MODEL_FILE
+        trained = train_model(frame, chosen, out, heldout_fraction=heldout)
+        typer.echo(f"trained on {trained.n_train} statements in {trained.train_seconds} s: {trained.path}")
+        if trained.heldout:
+            typer.echo(
+                f"held-out accuracy {trained.heldout.accuracy:.3f} (n = {trained.n_heldout}), "
+                f"macro F1 {trained.heldout.macro_f1:.3f}"
+            )
+        typer.echo(f"model card: {trained.path.parent / 'MODEL_CARD.md'}")
+        return 0
+
+    raise typer.Exit(_guarded(work))
+
+
+@app.command()
+def evaluate(
+    data: list[Path] = typer.Argument(..., help="Labelled CSV or Parquet: text, reason (+ language)."),
+    taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="Taxonomy under models/ (or a taxonomy YAML)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model file (default: the taxonomy's)."),
+    report: Path = typer.Option(
+        ..., "--report", help="Folder for metrics.json, confusion_matrix.png and misclassified.csv."
+    ),
+) -> None:
+    """Per-reason precision, recall and F1 of a reason model on a labelled set, with its confusion matrix."""
+    from acw_speech.reasons import load_reason_model
+    from acw_speech.taxonomy import load_taxonomy, taxonomy_path
+    from acw_speech.training import MODEL_FILE, evaluate_model, read_labelled, write_report
+
+    def work() -> int:
+        chosen = load_taxonomy(taxonomy)
+        frame = read_labelled(data, chosen)
+        loaded = load_reason_model(model or taxonomy_path(chosen.name).parent / MODEL_FILE)
+        evaluation = evaluate_model(loaded, frame)
+        table = Table("reason", "precision", "recall", "F1", "n", title=f"{chosen.name}: {evaluation.n} statements")
+        for reason, m in evaluation.per_reason.items():
+            table.add_row(reason, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["n"]))
+        Console().print(table)
+        by_language = ", ".join(
+            f"{lang} {m['accuracy']:.3f} (n = {m['n']})" for lang, m in evaluation.by_language.items()
+        )
+        typer.echo(f"accuracy {evaluation.accuracy:.3f}, macro F1 {evaluation.macro_f1:.3f}; {by_language}")
+        for path in write_report(evaluation, report, chosen.name):
+            typer.echo(f"wrote {path}")
+        return 0
+
+    raise typer.Exit(_guarded(work))
+
+
+@app.command()
+def classify(
+    texts: Optional[list[str]] = typer.Argument(None, help="Statements to classify, each as a customer's."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="A CSV or Parquet file with a text column."),
+    text_column: str = typer.Option("text", "--text-column", help="The file's column of texts."),
+    role_column: Optional[str] = typer.Option(
+        None, "--role-column", help="The file's column of speakers (agent, customer); default: all customer."
+    ),
+    call_column: Optional[str] = typer.Option(
+        None, "--call-column", help="The file's column of call ids: rows of one call are its turns, in order."
+    ),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
+    pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline YAML (default: the default)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the results (.csv, .parquet or .jsonl)."),
+) -> None:
+    """Contact reason, its confidence, the dissatisfaction score and its signals for text, without audio."""
+    import pandas as pd
+
+    from acw_speech.classify import classify_texts, read_texts
+    from acw_speech.config import load_pipeline, with_overrides
+    from acw_speech.run import CallAnalyzer
+
+    def work() -> int:
+        if bool(texts) == bool(file):
+            raise AcwError("give the statements as arguments or a --file, not both or neither")
+        if file is None and (role_column or call_column or text_column != "text"):
+            raise AcwError("--text-column, --role-column and --call-column go with --file")
+        if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".jsonl"):
+            raise AcwError(f"--out must end in .csv, .parquet or .jsonl, not {out.name!r}")
+        config = with_overrides(load_pipeline(pipeline), reasons={"taxonomy": taxonomy})
+        if file is not None:
+            frame = read_texts(file, text_column, role_column, call_column)
+        else:
+            frame = pd.DataFrame({"text": texts, "role": "customer", "call": [str(i + 1) for i in range(len(texts))]})
+        results = classify_texts(frame, CallAnalyzer(config))
+        if out is not None:
+            _write_results(results, out)
+        if as_json:
+            for row in results.to_dict(orient="records"):
+                typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            _print_classified(results)
+        return 0
+
+    raise typer.Exit(_guarded(work))
+
+
+@app.command()
+def analyze(
+    out: Path = typer.Option(..., "--out", "-o", help="An output folder of `acw run` (calls/ and turns/)."),
+    pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline YAML (default: the default)."),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
+) -> None:
+    """Re-run contact reasons, dissatisfaction and ACW drafts on the stored turns of past calls (no audio, no ASR).
+
+    Use it after changing the taxonomy, the reason model or the lexicons. Only the analysis columns of the calls
+    table change; transcripts and turns stay as they are.
+    """
+    from acw_speech.config import load_pipeline, with_overrides
+    from acw_speech.reanalysis import reanalyze
+
+    def work() -> int:
+        if not (out / "calls").is_dir():
+            raise AcwError(f"{out} holds no calls/ table: give the --out folder of an earlier `acw run`")
+        config = with_overrides(load_pipeline(pipeline), reasons={"taxonomy": taxonomy})
+        done = reanalyze(out, config)
+        typer.echo(
+            f"{done.analysed} calls analysed again with taxonomy {config.reasons.taxonomy}; "
+            f"{done.reason_changed} changed reason; {done.left_alone} left as they were (no speech or not "
+            f"transcribed); {done.parts_rewritten} part files rewritten"
+        )
+        for (old, new), n in done.changes.most_common():
+            typer.echo(f"  {old} -> {new}: {n}")
+        return 0
+
+    raise typer.Exit(_guarded(work))
+
+
+def _write_results(results, out: Path) -> None:
+    suffix = out.suffix.lower()
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".parquet":
+            results.to_parquet(tmp, index=False)
+        elif suffix == ".jsonl":
+            results.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            flat = results.assign(signals=results["signals"].map(lambda s: json.dumps(s, ensure_ascii=False)))
+            flat.to_csv(tmp, index=False)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AcwError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _print_classified(results) -> None:
+    table = Table(title="dissat. = dissatisfaction score (0 calm .. 1); signals as kind (turn: words)")
+    table.add_column("call")
+    table.add_column("text", ratio=3)
+    table.add_column("reason", no_wrap=True)
+    table.add_column("conf.", justify="right")
+    table.add_column("dissat.", justify="right")
+    table.add_column("signals", ratio=2)
+    for row in results.itertuples():
+        text = row.text if len(row.text) <= 70 else row.text[:67] + "..."
+        signals = "; ".join(f"{s['kind']} ({s['turn']}: {s['words']})" for s in row.signals)
+        score = "" if row.dissatisfaction is None else f"{row.dissatisfaction:.2f}"
+        table.add_row(Text(str(row.call)), Text(text), Text(row.reason), f"{row.confidence:.2f}", score, Text(signals))
+    Console().print(table)
+
+
 def _read_list(path: Path) -> list[Path]:
     """Paths from a list file (or stdin for '-'): one per line; blank lines and lines starting with # are skipped."""
     try:

@@ -171,20 +171,25 @@ class PipelineConfig(Section):
 
 def load_pipeline(path: str | Path | None = None) -> PipelineConfig:
     """Read and validate a pipeline YAML; a wrong key or value is a ConfigError naming it."""
-    path = Path(path) if path else DEFAULT_PIPELINE
+    return load_validated(Path(path) if path else DEFAULT_PIPELINE, PipelineConfig, "pipeline config")
+
+
+def load_validated(path: Path, model: type[BaseModel], what: str, not_found: str = "") -> BaseModel:
+    """A YAML mapping validated as `model`; a missing or unreadable file, or a wrong key or value, is a
+    ConfigError saying which (`what` names the file's kind in the message, `not_found` adds a hint)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
-        raise ConfigError(f"pipeline config not found: {path}") from None
+        raise ConfigError(f"{what} not found: {path}{not_found}") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read pipeline config {path}: {exc}") from None
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"pipeline config {path} must be a mapping of settings, not {type(raw).__name__}")
+        raise ConfigError(f"{what} {path} must be a mapping of settings, not {type(raw).__name__}")
     try:
-        return PipelineConfig(**raw)
+        return model(**raw)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"invalid pipeline config {path}: {problems}") from None
+        raise ConfigError(f"invalid {what} {path}: {problems}") from None
 
 
 def with_overrides(config: PipelineConfig, **sections: dict) -> PipelineConfig:

@@ -35,6 +35,8 @@ from acw_speech.tables import (
     Part,
     calls_table,
     calls_to_keep,
+    list_parts,
+    part_version,
     read_part,
     read_parts,
     turns_table,
@@ -124,6 +126,7 @@ def prepare_output(out_dir: Path, run: RunId | None = None) -> EarlierCalls:
     legacy = _read_legacy(out_dir)  # a damaged or foreign table is refused before anything is changed
     for table_dir in TABLES:
         read_parts(out_dir / table_dir, ["call_id"])
+    _upgrade_parts(out_dir)
     for pattern in (".*.tmp", "calls/*/.*.tmp", "turns/*/.*.tmp", "runs/.*.tmp"):
         for leftover in out_dir.glob(pattern):  # half-written by a run that was killed; we hold the lock now
             leftover.unlink(missing_ok=True)
@@ -175,6 +178,18 @@ def _rewrite_part(part: Part, schema: pa.Schema, keep: list[bool]) -> None:
             part.path.unlink()
     except OSError as exc:
         raise OutputError(f"cannot rewrite {part.path}: {exc.strerror or exc}") from None
+
+
+def _upgrade_parts(out_dir: Path) -> None:
+    """Parts an older acw-speech wrote (an upgradable schema version) are rewritten in today's schema, the new
+    columns null, so any Parquet reader sees one schema across the folder. Killed half-way, the next run goes on."""
+    for table_dir, schema in TABLES.items():
+        for part in list_parts(out_dir / table_dir):
+            if part_version(pq.read_schema(part.path)) != SCHEMA_VERSION:
+                try:
+                    write_table(read_part(part, schema), part.path)
+                except OSError as exc:
+                    raise OutputError(f"cannot upgrade {part.path}: {exc.strerror or exc}") from None
 
 
 def _read_legacy(out_dir: Path) -> dict[str, pa.Table]:

@@ -83,10 +83,21 @@ class Signal:
 
 @dataclass(frozen=True)
 class Dissatisfaction:
-    """How unhappy the customer was, 0 (not at all) to 1, and the signals behind the score."""
+    """How unhappy the customer was, 0 (not at all) to 1, and the signals behind the score; with each side's
+    sentiment (-1 negative .. 1 positive) in each quarter of the call (None: that side said nothing there)."""
 
     score: float
     signals: tuple[Signal, ...] = ()
+    customer_sentiment: tuple[float | None, ...] = ()
+    agent_sentiment: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A suggestion or piece of feedback the customer gave, in their words, with its turn."""
+
+    turn_index: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,7 @@ class AcwDraft:
     tags: tuple[str, ...]
     follow_ups: tuple[FollowUp, ...] = ()
     evidence_turns: tuple[int, ...] = ()
+    customer_feedback: tuple[Feedback, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,7 @@ class CallResult:
     taxonomy: str | None = None
     processing_s: float | None = None
     duplicate_of: str | None = None
+    analyzed_at: datetime | None = None  # when `acw analyze` last re-ran the analysis on stored turns
     details: CallDetails | None = (
         None  # from the manifest, when one was given  # another file with the same bytes, transcribed once for both
     )

@@ -18,15 +18,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import yaml
-
 from acw_speech import __version__
 from acw_speech.acw import draft_acw
 from acw_speech.asr import SpeechRecognizer
 from acw_speech.audio import EXTENSION_CONTAINERS, read_audio
 from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
-from acw_speech.errors import AcwError, ConfigError, OutputError, RecordingError
+from acw_speech.errors import AcwError, OutputError, RecordingError
 from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
 from acw_speech.reasons import classify_call, load_reason_model
 from acw_speech.records import (
@@ -40,6 +38,7 @@ from acw_speech.records import (
 )
 from acw_speech.speakers import find_voices
 from acw_speech.tables import PARTITION
+from acw_speech.taxonomy import load_taxonomy
 from acw_speech.turns import build_transcript, join_windows
 from acw_speech.workers import Task, run_in_workers
 
@@ -118,7 +117,7 @@ class CallAnalyzer:
 
     @cached_property
     def reason_names(self) -> dict[str, dict[str, str]]:
-        return reason_display_names(self.config.reasons.taxonomy_path())
+        return load_taxonomy(self.config.reasons.taxonomy).display_names()
 
     @cached_property
     def recognizer(self) -> SpeechRecognizer:
@@ -435,12 +434,3 @@ def content_id(path: Path) -> str:
     except OSError:
         digest.update(str(path).encode("utf-8", "replace"))
     return digest.hexdigest()[:16]
-
-
-def reason_display_names(taxonomy_path: Path) -> dict[str, dict[str, str]]:
-    """reason id -> {language: display name}, from the taxonomy YAML."""
-    try:
-        taxonomy = yaml.safe_load(taxonomy_path.read_text(encoding="utf-8"))
-        return {r["id"]: dict(r.get("display_name", {})) for r in taxonomy["reasons"]}
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ConfigError(f"cannot read taxonomy {taxonomy_path}: {exc}") from None

@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 from acw_speech.errors import OutputError
 from acw_speech.records import OK_STATUSES, CallResult, Transcript, stored_text
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+UPGRADABLE_VERSIONS = ("2",)  # parts written by these are upgraded in place at a run's start (new columns null)
 SCHEMA_VERSION_KEY = "acw_speech.schema_version"  # also in every file's Parquet key-value metadata
 PARTITION = "run_date"
 
@@ -40,6 +41,7 @@ SIGNAL = pa.struct(
 FOLLOW_UP = pa.struct(
     [("owner", pa.string()), ("action", pa.string()), ("turn_index", pa.int32()), ("due_text", pa.string())]
 )
+FEEDBACK = pa.struct([("turn_index", pa.int32()), ("text", pa.string())])
 INLINE_TURN = pa.struct(
     [
         ("turn_index", pa.int32()),
@@ -83,15 +85,19 @@ CALLS_SCHEMA = pa.schema(
         pa.field("reason_evidence_turns", pa.list_(pa.int32())),
         pa.field("dissatisfaction", pa.float64()),
         pa.field("dissatisfaction_signals", pa.list_(SIGNAL)),
+        pa.field("customer_sentiment", pa.list_(pa.float32())),  # 4 quarters of the call, -1..1, null: silent
+        pa.field("agent_sentiment", pa.list_(pa.float32())),
         pa.field("summary", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
         pa.field("follow_ups", pa.list_(FOLLOW_UP)),
         pa.field("acw_evidence_turns", pa.list_(pa.int32())),
+        pa.field("customer_feedback", pa.list_(FEEDBACK)),
         pa.field("asr_model", pa.string()),
         pa.field("taxonomy", pa.string()),
         pa.field("processing_s", pa.float32()),
         pa.field("duplicate_of", pa.string()),
         pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("analyzed_at", pa.timestamp("us", tz="UTC")),  # set by `acw analyze`; null: as processed
         pa.field("acw_speech_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
     ],
@@ -115,6 +121,7 @@ TURNS_SCHEMA = pa.schema(
 
 
 TABLES = {"calls": CALLS_SCHEMA, "turns": TURNS_SCHEMA}
+NEW_IN_VERSION_3 = ("customer_sentiment", "agent_sentiment", "customer_feedback", "analyzed_at")
 # statuses whose audio was read and holds nothing said: transcript "" and turns [] (null: never transcribed)
 NOTHING_SAID = ("no_speech", "empty_audio")
 
@@ -124,7 +131,7 @@ LEGACY_TABLES = {
         [
             f.with_type(pa.float32()) if f.name == "dissatisfaction" else f
             for f in CALLS_SCHEMA.remove_metadata()
-            if f.name != "turns"
+            if f.name != "turns" and f.name not in NEW_IN_VERSION_3
         ]
     ),
     "turns.parquet": TURNS_SCHEMA.remove_metadata(),
@@ -164,15 +171,19 @@ def call_row(result: CallResult) -> dict:
         "reason_evidence_turns": list(r.evidence_turns) if r else None,
         "dissatisfaction": d.score if d else None,
         "dissatisfaction_signals": [vars(s) for s in d.signals] if d else None,
+        "customer_sentiment": list(d.customer_sentiment) if d else None,
+        "agent_sentiment": list(d.agent_sentiment) if d else None,
         "summary": a.summary if a else None,
         "tags": list(a.tags) if a else None,
         "follow_ups": [vars(f) for f in a.follow_ups] if a else None,
         "acw_evidence_turns": list(a.evidence_turns) if a else None,
+        "customer_feedback": [vars(f) for f in a.customer_feedback] if a else None,
         "asr_model": result.asr_model,
         "taxonomy": result.taxonomy,
         "processing_s": result.processing_s,
         "duplicate_of": result.duplicate_of,
         "processed_at": result.processed_at,
+        "analyzed_at": result.analyzed_at,
         "acw_speech_version": result.version,
         "schema_version": SCHEMA_VERSION,
     }
@@ -296,13 +307,38 @@ def read_part(part: Part, schema: pa.Schema, columns: list[str] | None = None) -
     """One part with our schema; a damaged file or one with another schema is an OutputError, never a traceback."""
     try:
         found = pq.read_schema(part.path)
-        version = (found.metadata or {}).get(SCHEMA_VERSION_KEY.encode(), b"").decode()
+        version = part_version(found)
+        if version in UPGRADABLE_VERSIONS and found.equals(_older(schema, version), check_metadata=False):
+            table = upgraded(pq.read_table(part.path), schema)
+            return table.select(columns) if columns else table
         if version != SCHEMA_VERSION or not found.equals(schema, check_metadata=False):
             written = f"schema version {version}" if version else "no acw-speech schema version"
             raise _foreign(part.path, f"{written}; this acw-speech writes version {SCHEMA_VERSION}")
         return pq.read_table(part.path, schema=schema, columns=columns)
     except (OSError, pa.ArrowException) as exc:
         raise _foreign(part.path, str(exc)) from None
+
+
+def part_version(schema: pa.Schema) -> str:
+    return (schema.metadata or {}).get(SCHEMA_VERSION_KEY.encode(), b"").decode()
+
+
+def _older(schema: pa.Schema, version: str) -> pa.Schema:
+    """What `schema` looked like in an upgradable older version (its columns without those added since)."""
+    return pa.schema([f for f in schema if f.name not in NEW_IN_VERSION_3], metadata={SCHEMA_VERSION_KEY: version})
+
+
+def upgraded(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """An older part's rows in the current schema: added columns null, `schema_version` the current one."""
+    columns = []
+    for field in schema:
+        if field.name == "schema_version":
+            columns.append(pa.array([SCHEMA_VERSION] * len(table), pa.string()))
+        elif field.name in table.column_names:
+            columns.append(table.column(field.name).cast(field.type))
+        else:
+            columns.append(pa.nulls(len(table), field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def read_parts(table_dir: Path, columns: list[str] | None = None) -> list[tuple[Part, pa.Table]]:

@@ -44,6 +44,11 @@ def _analyse(word: str, spellings: dict[str, str]) -> tuple[str, frozenset[str]]
     return russian_form(word) if _CYRILLIC.search(word) else (word, frozenset())
 
 
+def script_language(text: str) -> str:
+    """ "ru" for text in Cyrillic, else "en": the two languages acw-speech's text models know."""
+    return "ru" if _CYRILLIC.search(text) else "en"
+
+
 def dictionary_form(word: str, spellings: dict[str, str] | None = None) -> str:
     """The lemma used for matching: pymorphy3's normal form for Russian, the lower-cased word otherwise."""
     return _analyse(word, spellings or {})[0]

@@ -213,18 +213,47 @@ def _rows(source: str, pairs, mapping: dict[str, str]) -> list[dict]:
     return kept
 
 
-def load_banking77(data_dir: Path) -> list[dict]:
+def banking77_pairs(data_dir: Path, splits=("train", "test")) -> list[tuple[str, str]]:
+    """(text, intent) of Banking77's splits (shared with tools/build_banking_data.py)."""
     pairs = []
-    for split in ("train", "test"):
+    for split in splits:
         with open(data_dir / "banking77" / f"{split}.csv", encoding="utf-8") as f:
             pairs += [(row["text"], row["category"]) for row in csv.DictReader(f)]
-    return _rows("banking77", pairs, BANKING77)
+    return pairs
+
+
+def clinc150_pairs(data_dir: Path) -> list[tuple[str, str]]:
+    """(text, intent) of every CLINC150 split, out-of-scope ones as `oos`."""
+    raw = json.loads((data_dir / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
+    return [tuple(p) for split in ("train", "val", "oos_train", "oos_val", "test", "oos_test") for p in raw[split]]
+
+
+def nlupp_banking_examples(data_dir: Path) -> list[tuple[str, set[str]]]:
+    """(text, intent modules) of NLU++'s banking folds, in fold order."""
+    examples = []
+    for path in sorted((data_dir / "nlupp" / "data" / "banking").glob("fold*.json"), key=lambda p: int(p.stem[4:])):
+        examples += [(e["text"], set(e.get("intents", []))) for e in json.loads(path.read_text(encoding="utf-8"))]
+    return examples
+
+
+def harper_valley_calls(data_dir: Path) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(call id, caller's task, [(role, human transcript)]) of the Harper Valley sample calls."""
+    root = data_dir / "harper-valley-bank-sample"
+    calls = []
+    for row in pd.read_csv(root / "index.csv", dtype=str).itertuples():
+        with open(root / "transcript" / f"{row.sid}.jsonl", encoding="utf-8") as f:
+            segments = [json.loads(line) for line in f]
+        turns = [("customer" if s["speaker_role"] == "caller" else "agent", s["human_transcript"]) for s in segments]
+        calls.append((row.sid, row.task_type, [t for t in turns if t[1].strip()]))
+    return calls
+
+
+def load_banking77(data_dir: Path) -> list[dict]:
+    return _rows("banking77", banking77_pairs(data_dir), BANKING77)
 
 
 def load_clinc150(data_dir: Path) -> list[dict]:
-    raw = json.loads((data_dir / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
-    pairs = [tuple(p) for split in ("train", "val", "oos_train", "oos_val", "test", "oos_test") for p in raw[split]]
-    return _rows("clinc150", pairs, CLINC150)
+    return _rows("clinc150", clinc150_pairs(data_dir), CLINC150)
 
 
 def load_dstc11(data_dir: Path) -> list[dict]:
@@ -243,11 +272,7 @@ def load_multidogo(data_dir: Path) -> list[dict]:
 
 
 def load_nlupp(data_dir: Path) -> list[dict]:
-    pairs = []
-    for path in sorted((data_dir / "nlupp" / "data" / "banking").glob("fold*.json"), key=lambda p: int(p.stem[4:])):
-        for example in json.loads(path.read_text(encoding="utf-8")):
-            if "appointment" in example.get("intents", []):
-                pairs.append((example["text"], "appointment"))
+    pairs = [(text, "appointment") for text, modules in nlupp_banking_examples(data_dir) if "appointment" in modules]
     return _rows("nlupp", pairs, {"appointment": NLUPP_APPOINTMENT})
 
 
@@ -286,17 +311,11 @@ def split_heldout(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def load_harper_valley_calls(data_dir: Path = DATA_DIR) -> list[tuple[str, list[tuple[str, str]], str]]:
     """(call id, [(role, text)], expected reason) for the Harper Valley calls whose task maps onto a reason."""
-    root = data_dir / "harper-valley-bank-sample"
-    calls = []
-    for row in pd.read_csv(root / "index.csv", dtype=str).itertuples():
-        reason = HARPER_VALLEY_TASKS.get(row.task_type)
-        if reason is None:
-            continue
-        with open(root / "transcript" / f"{row.sid}.jsonl", encoding="utf-8") as f:
-            segments = [json.loads(line) for line in f]
-        turns = [("customer" if s["speaker_role"] == "caller" else "agent", s["human_transcript"]) for s in segments]
-        calls.append((row.sid, [t for t in turns if t[1].strip()], reason))
-    return calls
+    return [
+        (call_id, turns, HARPER_VALLEY_TASKS[task])
+        for call_id, task, turns in harper_valley_calls(data_dir)
+        if task in HARPER_VALLEY_TASKS
+    ]
 
 
 def load_abcd_calls(data_dir: Path = DATA_DIR) -> list[tuple[str, list[tuple[str, str]], str]]:

@@ -13,74 +13,23 @@ import datetime as dt
 import json
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import skops.io as sio
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.pipeline import Pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_reason_data as data  # noqa: E402  (a sibling script, not a package)
 
-from acw_speech.reasons import classify_call, load_reason_model, with_russian_lemmas  # noqa: E402
+from acw_speech.reasons import classify_call, load_reason_model  # noqa: E402
 from acw_speech.records import Turn  # noqa: E402
+from acw_speech.training import make_pipeline, save_model  # noqa: E402  (the pipeline every reason model uses)
 
 MODEL_VERSION = "1.0.0"
 OUT_DIR = data.TAXONOMY_DIR
 AUTHORED_WEIGHT = 2.0  # spoken-style examples written for this taxonomy count double against mapped public intents
-
-
-def make_pipeline() -> Pipeline:
-    """Russian lemmas appended, word 1-2 grams plus character 2-5 grams (robust to inflection and ASR misspellings),
-    then a logistic regression."""
-    features = FeatureUnion(
-        [
-            (
-                "words",
-                TfidfVectorizer(
-                    ngram_range=(1, 2), min_df=1, max_features=40000, sublinear_tf=True, strip_accents="unicode"
-                ),
-            ),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    min_df=2,
-                    max_features=60000,
-                    sublinear_tf=True,
-                    strip_accents="unicode",
-                ),
-            ),
-        ]
-    )
-    classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
-    return Pipeline(
-        [
-            ("lemmas", FunctionTransformer(with_russian_lemmas)),
-            ("features", features),
-            ("classifier", classifier),
-        ]
-    )
-
-
-def drop_fit_leftovers(pipeline: Pipeline) -> Pipeline:
-    """Make the stored file small: drop the vectorisers' `stop_words_` (every n-gram cut by min_df/max_features, only
-    needed for introspection), store vocabulary indices as plain ints (skops writes each NumPy integer as a file of
-    its own) and the coefficients as float32."""
-    for _, vectorizer in pipeline.named_steps["features"].transformer_list:
-        if hasattr(vectorizer, "stop_words_"):
-            del vectorizer.stop_words_
-        vectorizer.vocabulary_ = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
-    classifier = pipeline.named_steps["classifier"]
-    classifier.coef_ = classifier.coef_.astype(np.float32)
-    return pipeline
 
 
 def _describe(pipeline: Pipeline) -> str:
@@ -294,7 +243,7 @@ def main() -> None:
     train_seconds = time.perf_counter() - started
 
     model_path = args.out_dir / "reason_model.skops"
-    sio.dump(drop_fit_leftovers(pipeline), model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    save_model(pipeline, model_path)
     import sklearn
 
     metrics = {
