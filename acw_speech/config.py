@@ -120,6 +120,11 @@ class DissatisfactionConfig(Section):
         description="whose signals make the score; the others' (an agent's apology) are kept as evidence only",
     )
     lexicon: str | None = Field(None, description="a lexicon YAML; default models/lexicons/dissatisfaction.yaml")
+    trend_drop: float = Field(
+        0.4, gt=0, le=2, description="the customer's sentiment falling this much from first to last quarter..."
+    )
+    trend_end: float = Field(-0.2, ge=-1, le=1, description="...to end at or below this is a negative_trend signal")
+    negative_trend_weight: float = Field(0.3, ge=0, le=1, description="what a negative trend adds to the score")
 
     def lexicon_path(self) -> Path:
         return Path(self.lexicon) if self.lexicon else MODELS_DIR / "lexicons" / "dissatisfaction.yaml"

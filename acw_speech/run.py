@@ -36,6 +36,7 @@ from acw_speech.records import (
     Transcript,
     path_text,
 )
+from acw_speech.sentiment import with_sentiment
 from acw_speech.speakers import find_voices
 from acw_speech.tables import PARTITION
 from acw_speech.taxonomy import load_taxonomy
@@ -183,7 +184,10 @@ class CallAnalyzer:
         reason = classify_call(transcript.turns, self.reason_model, self.config.reasons)
         customer_heard = any(t.role != AGENT for t in transcript.turns)
         # only the customer's dissatisfaction is measured: with the customer's channel silent there is none to score
-        dissatisfaction = score_dissatisfaction(transcript, self.config.dissatisfaction) if customer_heard else None
+        dissatisfaction = None
+        if customer_heard:
+            found = score_dissatisfaction(transcript, self.config.dissatisfaction)
+            dissatisfaction = with_sentiment(found, transcript, self.config.dissatisfaction)
         draft = draft_acw(
             transcript, reason, dissatisfaction or Dissatisfaction(0.0), self.config.acw, self.reason_names
         )

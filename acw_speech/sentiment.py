@@ -16,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from acw_speech.config import MODELS_DIR
+from acw_speech.config import MODELS_DIR, DissatisfactionConfig
+from acw_speech.dissatisfaction import combined_score
 from acw_speech.errors import ConfigError
-from acw_speech.records import Turn
+from acw_speech.records import AGENT, CUSTOMER, UNKNOWN, Dissatisfaction, Signal, Transcript, Turn
 from acw_speech.text import script_language, tokenize
 
 RU_LEXICON = MODELS_DIR / "lexicons" / "sentiment_ru.yaml"
@@ -57,12 +58,45 @@ def quarter_sentiment(turns: tuple[Turn, ...] | list[Turn], role: str, language:
     for turn in spoken:
         if turn.role != role:
             continue
-        middle = (turn.start + turn.end) / 2
-        quarter = min(QUARTERS - 1, int((middle - begin) / length * QUARTERS))
+        quarter = _quarter(turn, begin, length)
         words = max(1, len(turn.text.split()))
         sums[quarter] += words * turn_sentiment(turn.text, language)
         weights[quarter] += words
     return tuple(round(s / w, 3) if w else None for s, w in zip(sums, weights))
+
+
+def with_sentiment(dissatisfaction: Dissatisfaction, transcript: Transcript, config: DissatisfactionConfig):
+    """`dissatisfaction` with both sides' sentiment per quarter, and a negative_trend signal (which counts in the
+    score) when the customer's sentiment falls by `config.trend_drop` from their first quarter that has words to
+    their last, ending at or below `config.trend_end`. The signal points to the customer's most negative turn of
+    that last quarter."""
+    language = transcript.language
+    customer = quarter_sentiment(transcript.turns, CUSTOMER, language)
+    agent = quarter_sentiment(transcript.turns, AGENT, language)
+    signals = list(dissatisfaction.signals)
+    heard = [(q, v) for q, v in enumerate(customer) if v is not None]
+    if len(heard) >= 2 and heard[-1][1] - heard[0][1] <= -config.trend_drop and heard[-1][1] <= config.trend_end:
+        worst = min(_turns_in(transcript.turns, CUSTOMER, heard[-1][0]), key=lambda t: turn_sentiment(t.text, language))
+        words = " ".join(worst.text.split()[:TREND_QUOTE_WORDS])
+        signals.append(Signal("negative_trend", worst.index, CUSTOMER, words, config.negative_trend_weight))
+        signals.sort(key=lambda s: (s.turn_index, s.kind))
+    scored = [s for s in signals if s.role in config.score_roles or s.role == UNKNOWN]
+    return Dissatisfaction(combined_score(scored, config.repeat_decay), tuple(signals), customer, agent)
+
+
+TREND_QUOTE_WORDS = 8
+
+
+def _turns_in(turns, role: str, quarter: int) -> list[Turn]:
+    spoken = [t for t in turns if t.text.strip()]
+    begin, end = min(t.start for t in spoken), max(t.end for t in spoken)
+    length = max(end - begin, 1e-6)
+    return [t for t in spoken if t.role == role and _quarter(t, begin, length) == quarter]
+
+
+def _quarter(turn: Turn, begin: float, length: float) -> int:
+    """The quarter of the call (0..3) in which the middle of `turn` falls."""
+    return min(QUARTERS - 1, int(((turn.start + turn.end) / 2 - begin) / length * QUARTERS))
 
 
 def _russian(text: str) -> float:

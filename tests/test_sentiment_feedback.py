@@ -62,3 +62,29 @@ def test_feedback_is_the_customers_suggestion_sentence_with_its_turn():
         (2, "вам стоило бы сделать уведомления о списаниях"),
         (4, "why dont you just send a text when a payment fails"),
     ]
+
+
+def test_a_customer_who_turns_angry_gets_a_negative_trend_signal_that_counts_in_the_score():
+    from acw_speech.config import DissatisfactionConfig
+    from acw_speech.records import Dissatisfaction, Transcript
+    from acw_speech.sentiment import with_sentiment
+
+    def call(*customer_texts):
+        turns = []
+        for i, text in enumerate(customer_texts):
+            turns += [
+                _turn(2 * i, "agent", "Okay, let me check", 20 * i),
+                _turn(2 * i + 1, "customer", text, 20 * i + 5),
+            ]
+        return Transcript(tuple(turns), "en", 1.0, "channels", 1.0)
+
+    config = DissatisfactionConfig()
+    souring = call("Hi, thanks for picking up, great", "Fine", "Hm, no", "This is terrible and useless, awful service")
+    found = with_sentiment(Dissatisfaction(0.0), souring, config)
+    trend = [s for s in found.signals if s.kind == "negative_trend"]
+    assert len(trend) == 1 and trend[0].turn_index == 7 and trend[0].words.startswith("This is terrible")
+    assert found.score == config.negative_trend_weight
+    assert found.customer_sentiment[0] > 0 > found.customer_sentiment[3] and len(found.agent_sentiment) == 4
+
+    steady = call("Hi, I have a question about my card", "Yes", "The debit one", "Thanks, that helps, bye")
+    assert not [s for s in with_sentiment(Dissatisfaction(0.0), steady, config).signals if s.kind == "negative_trend"]
