@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
+from pathlib import Path
+
 import pytest
 
 from acw_speech.config import DissatisfactionConfig
-from acw_speech.dissatisfaction import combined_score, score_dissatisfaction
+from acw_speech.dissatisfaction import combined_score, load_lexicon, score_dissatisfaction
 from acw_speech.errors import ConfigError
 from acw_speech.records import Signal, Transcript, Turn
 
 CONFIG = DissatisfactionConfig()
+DEV_SET = Path(__file__).resolve().parents[1] / "models" / "lexicons" / "dissatisfaction_dev.csv"
+WORD_KINDS = {
+    "escalation_request",
+    "cancellation_threat",
+    "repeat_contact",
+    "complaint",
+    "negative_sentiment",
+    "agent_apology",
+}
 
 
 def call(language: str, *turns: tuple[str, float, float, str]) -> Transcript:
@@ -30,6 +43,14 @@ def found(transcript: Transcript, **config) -> set[tuple[str, int, str]]:
 
 def kinds(transcript: Transcript) -> set[str]:
     return {kind for kind, _, _ in found(transcript)}
+
+
+def one_turn(text: str, role: str = "customer", language: str = "en") -> Transcript:
+    return Transcript((Turn(0, role, 0.0, 1.0, text, 1.0),), language, 1.0, "channels", 1.0)
+
+
+def word_kinds(text: str, role: str = "customer", language: str = "en", **config) -> set[str]:
+    return {kind for kind, _, _ in found(one_turn(text, role, language), **config)} & WORD_KINDS
 
 
 ANGRY_EN = call(
@@ -56,7 +77,7 @@ def test_angry_cancellation_with_manager_request_finds_each_signal_in_its_turn()
     customer_signals = {(s.kind, s.turn_index, s.words) for s in result.signals if s.role == "customer"}
     assert customer_signals == {
         ("repeat_contact", 1, "third time"),
-        ("complaint", 3, "unacceptable"),
+        ("negative_sentiment", 3, "unacceptable"),
         ("escalation_request", 3, "manager"),
         ("cancellation_threat", 4, "cancel"),
     }
@@ -98,7 +119,7 @@ def test_russian_inflected_forms_fire_the_right_signals():
         ("escalation_request", 0, "руководителя"),
         ("cancellation_threat", 1, "отключить"),
         ("repeat_contact", 2, "Звоню уже третий раз"),
-        ("complaint", 2, "безобразие"),
+        ("negative_sentiment", 2, "безобразие"),
     }
 
 
@@ -106,7 +127,7 @@ def test_russian_lemmas_cover_other_cases_and_moods():
     assert kinds(said("соедините меня с руководителем")) == {"escalation_request"}
     assert kinds(said("отключите меня")) == {"cancellation_threat"}
     assert kinds(said("я уйду к другому провайдеру")) == {"cancellation_threat"}
-    assert kinds(said("я очень недовольна обслуживанием")) == {"complaint"}
+    assert kinds(said("я очень недовольна обслуживанием")) == {"negative_sentiment"}
 
 
 def test_past_tense_disconnection_is_history_not_a_threat():
@@ -120,7 +141,7 @@ def test_customer_words_said_by_the_agent_do_not_count():
 
 
 def test_unknown_role_turns_count_as_customer_side():
-    assert kinds(said("this is ridiculous", role="unknown")) == {"complaint"}
+    assert kinds(said("this is ridiculous", role="unknown")) == {"negative_sentiment"}
 
 
 def test_agent_apology_is_evidence_but_not_in_the_customer_score():
@@ -174,7 +195,7 @@ def test_escalating_russian_call_scores_high():
 
     result = score_dissatisfaction(transcript, CONFIG)
 
-    expected = {"repeat_contact", "complaint", "escalation_request", "cancellation_threat"}
+    expected = {"repeat_contact", "negative_sentiment", "escalation_request", "cancellation_threat"}
     assert {s.kind for s in result.signals} == expected
     assert result.score >= 0.8
 
@@ -182,3 +203,156 @@ def test_escalating_russian_call_scores_high():
 def test_unreadable_lexicon_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError):
         score_dissatisfaction(CALM_EN, DissatisfactionConfig(lexicon=str(tmp_path / "missing.yaml")))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I need to cancel a transfer I made this morning.", "en"),
+        ("Can you cancel the standing order to my landlord?", "en"),
+        ("Please cancel that payment, I sent it to the wrong person.", "en"),
+        ("I'd like to cancel my appointment at the branch on Friday.", "en"),
+        ("I'm calling to cancel my card because it was stolen.", "en"),
+        ("Can I close my old savings account and move the money to my current account?", "en"),
+        ("I'm not going to cancel, I just want it fixed.", "en"),
+        ("Отмените, пожалуйста, перевод, я ошиблась реквизитами.", "ru"),
+        ("Как отключить смс-уведомления?", "ru"),
+        ("Хочу закрыть вклад, срок закончился, и открыть новый.", "ru"),
+        ("Я не собираюсь закрывать счёт, просто верните деньги.", "ru"),
+    ],
+)
+def test_cancelling_an_operation_or_a_spare_product_is_no_cancellation_threat(text, language):
+    assert "cancellation_threat" not in word_kinds(text, language=language)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I'm moving my money elsewhere.", "en"),
+        ("I'll take my business elsewhere then.", "en"),
+        ("I'm switching to Barclays.", "en"),
+        ("I want to cancel my contract.", "en"),
+        ("Я ухожу в другой банк.", "ru"),
+        ("Всё, закрою счёт и забуду про вас.", "ru"),
+        ("Уйду к другому оператору, там хоть связь нормальная.", "ru"),
+    ],
+)
+def test_leaving_in_many_wordings_is_a_cancellation_threat(text, language):
+    assert word_kinds(text, language=language) == {"cancellation_threat"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Sorry, could you repeat that?", "en"),
+        ("Sorry, I didn't catch that.", "en"),
+        ("I'm sorry, the line is breaking up, can you say that again?", "en"),
+        ("Извините, не могли бы вы повторить?", "ru"),
+        ("Простите, я не расслышала.", "ru"),
+        ("К сожалению, эта услуга недоступна в вашем регионе.", "ru"),
+    ],
+)
+def test_sorry_asking_to_repeat_is_no_apology(text, language):
+    assert word_kinds(text, role="agent", language=language) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Sorry to keep you waiting.", "en"),
+        ("I do apologise, you should have been told about the fee.", "en"),
+        ("Sorry for the wait, can you confirm your date of birth?", "en"),  # kept: an apology for something
+        ("Извините за ожидание, назовите, пожалуйста, ваш номер.", "ru"),
+        ("Мне очень жаль, что так получилось.", "ru"),
+        ("Простите за ошибку.", "ru"),
+    ],
+)
+def test_apologies_for_the_problem_or_the_wait_are_agent_apologies(text, language):
+    assert word_kinds(text, role="agent", language=language) == {"agent_apology"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I'd like to speak to my personal manager, Olga, about my mortgage.", "en"),
+        ("I need a letter for my manager at work confirming the payment.", "en"),
+        ("I'd like to order a second card for my wife.", "en"),
+        ("Соедините меня с моим персональным менеджером, Ириной.", "ru"),
+        ("Старший сын пользуется моей картой, можно ему выпустить свою?", "ru"),
+        ("Хочу заказать вторую карту для жены.", "ru"),
+    ],
+)
+def test_look_alikes_of_escalation_and_repeat_contact_fire_nothing(text, language):
+    assert word_kinds(text, language=language) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("I already called yesterday about the same thing.", "en", {"repeat_contact"}),
+        ("Я писала в чат, мне никто не ответил.", "ru", {"repeat_contact", "complaint"}),
+        ("You blocked my card without any warning.", "en", {"complaint"}),
+        ("Деньги списали два раза, и никто не реагирует.", "ru", {"complaint"}),
+        ("I'm so fed up with this.", "en", {"negative_sentiment"}),
+        ("Я в шоке от вашего обслуживания.", "ru", {"negative_sentiment"}),
+        ("Is there someone above you I can talk to?", "en", {"escalation_request"}),
+    ],
+)
+def test_kinds_in_everyday_wordings(text, language, expected):
+    assert word_kinds(text, language=language) == expected
+
+
+def test_lexicon_syntax_classes_choices_spellings_tags_and_exclusions(tmp_path):
+    lexicon = tmp_path / "lexicon.yaml"
+    lexicon.write_text(
+        """
+classes:
+  rival: [acme, globex]
+kinds:
+  cancellation_threat:
+    weight: 0.5
+    phrases:
+      en: [switch|switching to @rival, cancel]
+      ru: ["=я ... звонить{past}"]
+    not_followed_by:
+      en: ["cancel ... transfer*"]
+    not_in_sentence:
+      en: [stolen]
+""",
+        encoding="utf-8",
+    )
+    config = {"lexicon": str(lexicon)}
+
+    assert word_kinds("I'm switching to Globex", **config) == {"cancellation_threat"}
+    assert word_kinds("I'm switching to paperless", **config) == set()
+    assert word_kinds("Please cancel the transfer", **config) == set()
+    assert word_kinds("Cancel it. My card was stolen last year", **config) == {"cancellation_threat"}
+    assert word_kinds("Cancel my card, it was stolen", **config) == set()
+    assert word_kinds("я вчера звонила", language="ru", **config) == {"cancellation_threat"}
+    assert word_kinds("я вчера позвоню", language="ru", **config) == set()  # not past
+    assert word_kinds("мне вчера звонили", language="ru", **config) == set()  # "мне" is not "я" as spelled
+
+
+@pytest.mark.parametrize("phrase", ["switch to @nobody", "cancel|", "... cancel", "cancel ..."])
+def test_malformed_lexicon_phrases_are_a_config_error(tmp_path, phrase):
+    lexicon = tmp_path / f"bad{abs(hash(phrase))}.yaml"
+    lexicon.write_text(f"kinds:\n  complaint:\n    phrases:\n      en: [{phrase!r}]\n", encoding="utf-8")
+
+    with pytest.raises(ConfigError):
+        load_lexicon(lexicon)
+
+
+def test_development_set_keeps_precision_and_recall_per_language():
+    """The lexicon's own development set (models/lexicons/dissatisfaction_dev.csv): P and R >= 0.9 per language."""
+    counts: dict[str, Counter] = {}
+    with DEV_SET.open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            gold = {kind for kind in row["signals"].split("|") if kind}
+            got = word_kinds(row["text"], row["role"], row["language"], score_roles=["customer", "agent"])
+            tally = counts.setdefault(row["language"], Counter())
+            tally.update(tp=len(gold & got), fp=len(got - gold), fn=len(gold - got))
+
+    assert set(counts) == {"en", "ru"}
+    for language, tally in counts.items():
+        assert tally["tp"] / (tally["tp"] + tally["fp"]) >= 0.9, language
+        assert tally["tp"] / (tally["tp"] + tally["fn"]) >= 0.9, language
