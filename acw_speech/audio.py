@@ -61,7 +61,7 @@ def read_audio(path: Path, config: AudioConfig) -> Iterator[Audio]:
     window, lookahead = int(config.window_s * rate), int(WINDOW_CUT_SEARCH_S * rate)
     stream = _decode(path, rate, config.max_duration_s)
     meta = next(stream)
-    flags = ("ext_mismatch",) if _extension_disagrees(path, meta.container) else ()
+    flags = ("ext_mismatch",) if extension_disagrees(path, meta.container) else ()
     pending: list[np.ndarray] = []
     pending_len, offset, first = 0, 0, True
     for chunk in stream:
@@ -235,7 +235,7 @@ EXTENSION_CONTAINERS = {
 }
 
 
-def _extension_disagrees(path: Path, container: str) -> bool:
+def extension_disagrees(path: Path, container: str) -> bool:
     promised = EXTENSION_CONTAINERS.get(path.suffix.lower())
     return promised is not None and promised not in container.split(",")
 

@@ -24,7 +24,7 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from acw_speech import __version__
-from acw_speech.errors import AcwError
+from acw_speech.errors import AcwError, Terminated
 
 app = typer.Typer(
     help="acw-speech: transcribe contact-centre call recordings and draft the after-call work, offline.",
@@ -50,10 +50,10 @@ def main(
 
 @app.command()
 def run(
-    inputs: Optional[list[Path]] = typer.Argument(
+    inputs: Optional[list[str]] = typer.Argument(
         None, help="Recordings, or folders searched recursively for recordings."
     ),
-    out: Path = typer.Option(
+    out: str = typer.Option(
         ..., "--out", "-o", help="Folder for the calls/ and turns/ Parquet datasets and run_summary.json."
     ),
     pipeline: Optional[Path] = typer.Option(
@@ -106,6 +106,9 @@ def run(
     from acw_speech.run import run_batch
 
     def work() -> int:
+        out_dir = _output_folder(out)
+        if any(not item.strip() for item in inputs or []):
+            raise AcwError("an input is an empty string (an unset variable in the command?); give a path")
         listed = _read_list(files_from) if files_from else []
         if not inputs and not listed and manifest is None:
             raise AcwError("give recordings or folders to process, or --manifest")
@@ -118,6 +121,12 @@ def run(
             languages=language,
             batch={"workers": workers},
         )
+        foreign = sorted({d.language_hint for d in (calls or {}).values() if d.language_hint} - set(config.languages))
+        if foreign:
+            raise AcwError(
+                f"manifest {manifest}: language {', '.join(foreign)} is not among the pipeline's languages "
+                f"({', '.join(config.languages)}); add it to `languages` (or --language) to transcribe it"
+            )
         log = _CallLog(log_json)
 
         def started(found):
@@ -130,17 +139,22 @@ def run(
 
         with _progress() as progress:
             task = progress.add_task("calls", total=None, audio="0.00 h audio")
-            summary = run_batch(
-                inputs or [],
-                out,
-                config,
-                on_start=started,
-                on_done=finished,
-                force=force,
-                manifest=calls,
-                retry_failed=retry_failed,
-                listed=listed,
-            )
+            try:
+                summary = run_batch(
+                    [Path(item) for item in inputs or []],
+                    out_dir,
+                    config,
+                    on_start=started,
+                    on_done=finished,
+                    force=force,
+                    manifest=calls,
+                    retry_failed=retry_failed,
+                    listed=listed,
+                )
+            except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: the finished calls are written
+                if log_json and getattr(stop, "summary", None):
+                    print(json.dumps({"event": "run", **stop.summary.as_dict()}), file=sys.stderr, flush=True)
+                raise
         if log_json:
             print(json.dumps({"event": "run", **summary.as_dict()}), file=sys.stderr, flush=True)
         else:
@@ -282,7 +296,7 @@ def classify(
 
 @app.command()
 def analyze(
-    out: Path = typer.Option(..., "--out", "-o", help="An output folder of `acw run` (calls/ and turns/)."),
+    out: str = typer.Option(..., "--out", "-o", help="An output folder of `acw run` (calls/ and turns/)."),
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline YAML (default: the default)."),
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
 ) -> None:
@@ -295,10 +309,11 @@ def analyze(
     from acw_speech.reanalysis import reanalyze
 
     def work() -> int:
-        if not (out / "calls").is_dir():
-            raise AcwError(f"{out} holds no calls/ table: give the --out folder of an earlier `acw run`")
+        out_dir = _output_folder(out)
+        if not (out_dir / "calls").is_dir():
+            raise AcwError(f"{out_dir} holds no calls/ table: give the --out folder of an earlier `acw run`")
         config = with_overrides(load_pipeline(pipeline), reasons={"taxonomy": taxonomy})
-        done = reanalyze(out, config)
+        done = reanalyze(out_dir, config)
         typer.echo(
             f"{done.analysed} calls analysed again with taxonomy {config.reasons.taxonomy}; "
             f"{done.reason_changed} changed reason; {done.left_alone} left as they were (no speech or not "
@@ -345,6 +360,16 @@ def _print_classified(results) -> None:
     Console().print(table)
 
 
+def _output_folder(out: str) -> Path:
+    """--out as a folder: never an empty string (which would mean the current folder), never an existing file."""
+    if not out.strip():
+        raise AcwError("--out is an empty string (an unset variable in the command?); give a folder")
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise AcwError(f"--out {path} is a file, not a folder")
+    return path
+
+
 def _read_list(path: Path) -> list[Path]:
     """Paths from a list file (or stdin for '-'): one per line; blank lines and lines starting with # are skipped."""
     try:
@@ -356,12 +381,8 @@ def _read_list(path: Path) -> list[Path]:
     return [base / line for line in lines if line and not line.startswith("#")]
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (systemd, `timeout`, `kill`): the run stops as on Ctrl-C, the finished calls written."""
-
-
 def _terminate(signum, frame) -> None:
-    raise _Terminated()
+    raise Terminated()
 
 
 def _guarded(work, log_json: bool = False) -> int:
@@ -373,7 +394,7 @@ def _guarded(work, log_json: bool = False) -> int:
         return work()
     except AcwError as exc:
         return _stopped(log_json, exc.exit_code, "error", str(exc))
-    except _Terminated:
+    except Terminated:
         return _stopped(log_json, 143, "terminated", "stopped by SIGTERM; the calls finished so far were written")
     except KeyboardInterrupt:
         return _stopped(log_json, 130, "interrupted", "the calls finished so far were written")

@@ -19,6 +19,10 @@ class OutputError(AcwError):
     """The output directory cannot be written."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd, `timeout`, `kill`): the run stops as on Ctrl-C, the finished calls written; exit 143."""
+
+
 class RecordingError(AcwError):
     """One recording cannot be processed; `status` is its row's status (decode_error, empty_audio, ...)."""
 

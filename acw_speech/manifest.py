@@ -44,10 +44,13 @@ def read_manifest(path: Path) -> dict[Path, CallDetails]:
         )
     key = _phone_key() if "customer_phone" in table.columns and table["customer_phone"].notna().any() else None
     details: dict[Path, CallDetails] = {}
+    rows: dict[Path, int] = {}
     for number, row in enumerate(table.to_dict("records"), start=2):  # row 1 is the header
         try:
             recording = (path.parent / str(row["path"]).strip()).resolve()
-            details[recording] = _details(row, key)
+            if recording in rows:
+                raise ValueError(f"the recording {recording} is already listed in row {rows[recording]}")
+            details[recording], rows[recording] = _details(row, key), number
         except ValueError as exc:
             raise ConfigError(f"manifest {path}, row {number}: {exc}") from None
     return details

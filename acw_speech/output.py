@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from acw_speech.errors import OutputError
-from acw_speech.records import CallResult
+from acw_speech.records import OK_STATUSES, CallResult
 from acw_speech.tables import (
     CALL_KEY_COLUMNS,
     CALLS_SCHEMA,
@@ -336,10 +336,17 @@ class PartWriter:
         write_batch(batch, self.out_dir, self.run.run_date, self.run.part_name(self.parts_written))
 
     def _take_out_replaced(self, batch: list[CallResult]) -> None:
-        """Rows of earlier runs that this batch processed again (only with --force) leave their older parts."""
+        """Rows of earlier runs that this batch processed again (--force, --retry-failed) leave their older parts,
+        and so does an earlier failure of a file that now holds other content (as `calls_to_keep` decides)."""
         calls_in, turns_in = self.earlier.calls_in, self.earlier.turns_in
+        paths = {r.source_path for r in batch}
+        superseded = {
+            key
+            for key, row in self.earlier.rows.items()
+            if key[1] in paths and row.status not in OK_STATUSES and key in calls_in
+        }
         replaced_calls = defaultdict(set)
-        for key in {(r.call_id, r.source_path) for r in batch}:
+        for key in {(r.call_id, r.source_path) for r in batch} | superseded:
             if key in calls_in:
                 replaced_calls[calls_in.pop(key)].add(key)
         replaced_turns = defaultdict(set)

@@ -21,10 +21,10 @@ from typing import Callable, Iterable, Iterator
 from acw_speech import __version__
 from acw_speech.acw import draft_acw
 from acw_speech.asr import SpeechRecognizer
-from acw_speech.audio import EXTENSION_CONTAINERS, read_audio
+from acw_speech.audio import EXTENSION_CONTAINERS, extension_disagrees, read_audio
 from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
-from acw_speech.errors import AcwError, OutputError, RecordingError
+from acw_speech.errors import AcwError, OutputError, RecordingError, Terminated
 from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
 from acw_speech.reasons import classify_call, load_reason_model
 from acw_speech.records import (
@@ -57,7 +57,8 @@ class RunSummary:
     run_id: str = ""
     workers: int = 1
     parts_written: int = 0
-    interrupted: bool = False
+    interrupted: bool = False  # by Ctrl-C, or by SIGTERM when `terminated`
+    terminated: bool = False
     found: int | None = None  # recordings the run was given; more than it settled when it was interrupted
 
     @property
@@ -76,7 +77,7 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130
+            return 143 if self.terminated else 130
         return 0 if all(r.status in OK_STATUSES for r in self.all_inputs) else 2
 
     def as_dict(self) -> dict:
@@ -269,7 +270,7 @@ def run_batch(
         writer = PartWriter(out_dir, run, earlier, config.batch.flush_every_calls, config.batch.flush_every_s)
         batch = _Batch(recordings, earlier, force, manifest, writer, on_done, retry_failed)
 
-        def summary(interrupted: bool = False) -> RunSummary:
+        def summary(interrupted: bool = False, terminated: bool = False) -> RunSummary:
             elapsed = time.monotonic() - started
             results, earlier_done = tuple(batch.results), tuple(batch.already_done)
             return RunSummary(
@@ -281,6 +282,7 @@ def run_batch(
                 workers,
                 writer.parts_written,
                 interrupted,
+                terminated,
                 len(recordings),
             )
 
@@ -293,8 +295,9 @@ def run_batch(
                 else:
                     failed = lambda task, why: new_result(config, task, why)  # noqa: E731
                     run_in_workers(config, workers, batch.tasks(), batch.finished, failed)
-        except KeyboardInterrupt:
-            write_summary(summary(interrupted=True), out_dir)  # the finished calls are written; say so
+        except KeyboardInterrupt as stop:
+            stop.summary = summary(interrupted=True, terminated=isinstance(stop, Terminated))
+            write_summary(stop.summary, out_dir)  # the finished calls are written; say so
             raise
         done = summary()
         write_summary(done, out_dir)
@@ -360,7 +363,14 @@ class _Batch:
 
 
 def _duplicate(first: CallResult, path: Path) -> CallResult:
-    return replace(first, source_path=path_text(path), duplicate_of=first.source_path, processing_s=0.0)
+    """The row of another file with the same bytes: its results, but the flags that depend on the file's name
+    (ext_mismatch) worked out for this one."""
+    flags = [f for f in first.flags if f != "ext_mismatch"]
+    if first.detected_format and extension_disagrees(path, first.detected_format):
+        flags.insert(0, "ext_mismatch")
+    return replace(
+        first, source_path=path_text(path), duplicate_of=first.source_path, processing_s=0.0, flags=tuple(flags)
+    )
 
 
 def write_summary(summary: RunSummary, out_dir: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -91,6 +92,17 @@ class _Worker:
         return f"the worker process exited (code {code}) while processing this recording"
 
 
+RESOURCE_TRACKER_WARNING = "ignore:resource_tracker:UserWarning"
+
+
+def _quiet_resource_tracker() -> None:
+    """Workers stopped by a signal leave their queues' semaphores to multiprocessing's resource tracker, which
+    cleans them up and then warns about "leaked semaphore objects" on stderr, breaking --log-json's one JSON
+    object per line. The tracker takes its warning filters from `sys.warnoptions` when it starts."""
+    if RESOURCE_TRACKER_WARNING not in sys.warnoptions:
+        sys.warnoptions.append(RESOURCE_TRACKER_WARNING)
+
+
 def run_in_workers(
     config: PipelineConfig,
     workers: int,
@@ -105,6 +117,7 @@ def run_in_workers(
     (an AcwError: model missing, bad taxonomy) stops the run like it does in-process. `serve` replaces the
     worker's main function (tests use it to make a worker die).
     """
+    _quiet_resource_tracker()
     context = multiprocessing.get_context("spawn")
     config = worker_config(config, workers)
     serve = serve or _serve

@@ -150,5 +150,6 @@ def test_sigterm_stops_like_ctrl_c_and_writes_what_is_finished(tmp_path, calls_f
     done = _check_consistent(out)
     summary = json.loads((out / "run_summary.json").read_text(encoding="utf-8"))
     assert summary["interrupted"] and 1 <= done == summary["processed_now"] < 6
+    assert summary["exit_code"] == 143 and summary["not_reached"] == 6 - done
     rerun = acw("run", str(calls_folder), "--out", str(out))
     assert rerun.returncode == 0 and _check_consistent(out, sorted(f"call_{i}.wav" for i in range(6))) == 6

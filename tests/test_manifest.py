@@ -81,3 +81,15 @@ def test_run_with_a_manifest_fills_the_rows_and_reports_missing_recordings(tmp_p
     turns = turns_of(out)
     first = turns[turns.call_id == calls.loc["CRM-7", "call_id"]].sort_values("turn_index").iloc[0]
     assert first.role == "customer" and first.text.startswith("He began")  # channel_map put the customer left
+
+
+def test_a_recording_listed_twice_or_in_a_language_the_pipeline_does_not_allow_is_refused(tmp_path):
+    twice = tmp_path / "twice.csv"
+    twice.write_text("path,call_id\na.wav,C1\n./a.wav,C2\n", encoding="utf-8")
+    proc = acw("run", "--manifest", str(twice), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "row 3" in proc.stderr and "already listed in row 2" in proc.stderr
+    french = tmp_path / "french.csv"
+    french.write_text("path,language\na.wav,fr\n", encoding="utf-8")
+    proc = acw("run", "--manifest", str(french), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "language fr is not among the pipeline's languages" in proc.stderr
+    assert not (tmp_path / "out" / "calls").exists()

@@ -93,9 +93,6 @@ def test_a_listed_file_that_is_missing_gets_a_failed_row_and_a_replaced_broken_f
     (calls_dir / "deleted.wav").write_bytes((bl21 / "call_001.wav").read_bytes())
     second = acw("run", "--files-from", str(listing), "--out", str(out))
     assert second.returncode == 0, second.stderr
-    rows = calls_of(out)
-    assert sorted(rows.file_name) == ["deleted.wav", "upload.wav"]  # the two failures no longer listed
+    rows = pd.read_parquet(out / "calls")  # a plain reader: the two failures are gone from the parts already
+    assert sorted(rows.file_name) == ["deleted.wav", "upload.wav"]
     assert set(rows.status) == {"ok"}
-    third = acw("run", "--files-from", str(listing), "--out", str(out))  # the repair removes them from disk too
-    assert third.returncode == 0, third.stderr
-    assert sorted(pd.read_parquet(out / "calls").file_name) == ["deleted.wav", "upload.wav"]

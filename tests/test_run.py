@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_AUDIO, calls_of, turns_of
+from conftest import SAMPLE_AUDIO, acw, calls_of, turns_of
 
 from acw_speech.config import load_pipeline, with_overrides
 from acw_speech.errors import OutputError
@@ -102,3 +103,19 @@ def test_more_than_two_channels_uses_the_mapped_two_and_says_so(tmp_path):
     assert "extra_channels_ignored:3" in list(row["flags"])
     turns = turns_of(out)
     assert set(turns.role) == {"agent", "customer"}
+
+
+def test_a_copy_under_a_name_with_the_wrong_extension_gets_its_own_ext_mismatch_flag(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(SAMPLE_AUDIO / "pisets_ru.wav"), "-f", "mp3", str(folder / "a.mp3")],
+        check=True,
+    )
+    shutil.copy(folder / "a.mp3", folder / "b_really_mp3.wav")
+    out = tmp_path / "out"
+    assert acw("run", str(folder), "--out", str(out)).returncode == 0
+    calls = calls_of(out).set_index("file_name")
+    assert calls.duplicate_of.notna().sum() == 1  # one transcription for the two names
+    assert "ext_mismatch" not in calls.loc["a.mp3", "flags"]
+    assert "ext_mismatch" in calls.loc["b_really_mp3.wav", "flags"]
