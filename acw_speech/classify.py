@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from acw_speech.errors import AcwError
-from acw_speech.records import CUSTOMER, ROLES, Transcript, Turn
+from acw_speech.records import CUSTOMER, ROLES, Transcript, Turn, stored_text
 from acw_speech.text import script_language
 
 RESULT_COLUMNS = [
@@ -31,19 +31,31 @@ class TextInputError(AcwError):
 
 
 def read_texts(path: Path, text_column: str = "text", role_column: str | None = None, call_column: str | None = None):
-    """A CSV or Parquet file of texts -> a frame with `text`, `role` and `call` columns."""
+    """A CSV or Parquet file of texts -> a frame with `text`, `role` and `call` columns.
+
+    Without `role_column` / `call_column`, columns named `role` and `call` are used when the file has them."""
     try:
         frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path, dtype=str)
     except FileNotFoundError:
         raise TextInputError(f"file not found: {path}") from None
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise TextInputError(f"cannot read {path}: {exc}") from None
+    role_column = role_column or ("role" if "role" in frame.columns else None)
+    call_column = call_column or ("call" if "call" in frame.columns else None)
     for wanted, column in (("text", text_column), ("role", role_column), ("call", call_column)):
         if column is not None and column not in frame.columns:
             raise TextInputError(f"{path} has no {wanted} column {column!r} (columns: {', '.join(map(str, frame))})")
     roles = frame[role_column].fillna(CUSTOMER).astype(str).str.strip().str.lower() if role_column else CUSTOMER
-    texts = pd.DataFrame({"text": frame[text_column].fillna("").astype(str), "role": roles})
-    texts["call"] = frame[call_column].astype(str) if call_column else [str(i + 1) for i in range(len(frame))]
+    texts = pd.DataFrame({"text": frame[text_column].fillna("").astype(str).map(stored_text), "role": roles})
+    if call_column:
+        calls = frame[call_column].astype("string").str.strip()
+        blank = frame.index[calls.isna() | (calls == "")]
+        if len(blank):
+            rows = ", ".join(str(i + 2) for i in blank[:10])
+            raise TextInputError(f"{path}: the call column {call_column!r} is blank in rows {rows}")
+        texts["call"] = calls.astype(str).to_numpy()
+    else:
+        texts["call"] = [str(i + 1) for i in range(len(frame))]
     wrong = texts.loc[~texts["role"].isin(ROLES), "role"]
     if len(wrong):
         raise TextInputError(f"roles must be {', '.join(ROLES)}; found {', '.join(sorted(set(wrong)))}")

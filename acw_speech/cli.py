@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -186,19 +187,28 @@ def models_prepare(
 def train(
     data: list[Path] = typer.Argument(..., help="Labelled CSV or Parquet: text, reason (+ language, source, weight)."),
     taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="Taxonomy under models/ (or a taxonomy YAML)."),
-    model_out: Optional[Path] = typer.Option(
-        None, "--model-out", help="Where the model goes (default models/<taxonomy>/reason_model.skops)."
+    model_out: str = typer.Option(
+        ...,
+        "--model-out",
+        help="The model file to write (.skops); its card and metrics go beside it. Use it with `reasons.model` "
+        "in a pipeline YAML.",
     ),
-    heldout: float = typer.Option(0.2, "--heldout", help="Share of each source and language held out to evaluate."),
+    heldout: float = typer.Option(0.2, "--heldout", help="Share of each source and language held out (0 to 0.5)."),
 ) -> None:
-    """Train a contact-reason model: a skops file, with metrics.json and MODEL_CARD.md beside it."""
-    from acw_speech.taxonomy import load_taxonomy, taxonomy_path
-    from acw_speech.training import MODEL_FILE, read_labelled, train_model
+    """Train a contact-reason model: a skops file, with its metrics and model card beside it."""
+    from acw_speech.taxonomy import load_taxonomy
+    from acw_speech.training import companion_files, read_labelled, train_model
 
     def work() -> int:
+        if not model_out.strip():
+            raise AcwError("--model-out is an empty string (an unset variable in the command?); give a file")
+        out = Path(model_out)
+        if out.is_dir():
+            raise AcwError(f"--model-out {out} is a folder; give the model's file name, e.g. {out / 'model.skops'}")
+        if any(parent.exists() and not parent.is_dir() for parent in out.parents):
+            raise AcwError(f"--model-out {out} is inside a file, not a folder")
         chosen = load_taxonomy(taxonomy)
         frame = read_labelled(data, chosen)
-        out = model_out or taxonomy_path(chosen.name).parent / MODEL_FILE
         trained = train_model(frame, chosen, out, heldout_fraction=heldout)
         typer.echo(f"trained on {trained.n_train} statements in {trained.train_seconds} s: {trained.path}")
         if trained.heldout:
@@ -206,7 +216,9 @@ def train(
                 f"held-out accuracy {trained.heldout.accuracy:.3f} (n = {trained.n_heldout}), "
                 f"macro F1 {trained.heldout.macro_f1:.3f}"
             )
-        typer.echo(f"model card: {trained.path.parent / 'MODEL_CARD.md'}")
+        elif heldout:
+            typer.echo(f"nothing held out: every source/language group is too small to hold out {heldout} per reason")
+        typer.echo(f"model card: {companion_files(trained.path)[1]}")
         return 0
 
     raise typer.Exit(_guarded(work))
@@ -217,12 +229,16 @@ def evaluate(
     data: list[Path] = typer.Argument(..., help="Labelled CSV or Parquet: text, reason (+ language)."),
     taxonomy: str = typer.Option(..., "--taxonomy", "-t", help="Taxonomy under models/ (or a taxonomy YAML)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default: the taxonomy's)."),
-    report: Path = typer.Option(
+    report: str = typer.Option(
         ..., "--report", help="Folder for metrics.json, confusion_matrix.png and misclassified.csv."
+    ),
+    pipeline: Optional[Path] = typer.Option(
+        None, "--pipeline", "-p", help="Pipeline YAML, for reasons.min_confidence (default: the default)."
     ),
 ) -> None:
     """Per-reason precision, recall and F1 of a reason model on a labelled set, with its confusion matrix."""
-    from acw_speech.reasons import load_reason_model
+    from acw_speech.config import load_pipeline
+    from acw_speech.reasons import check_model_fits, load_reason_model
     from acw_speech.taxonomy import load_taxonomy, taxonomy_path
     from acw_speech.training import MODEL_FILE, evaluate_model, read_labelled, write_report
 
@@ -230,7 +246,9 @@ def evaluate(
         chosen = load_taxonomy(taxonomy)
         frame = read_labelled(data, chosen)
         loaded = load_reason_model(model or taxonomy_path(chosen.name).parent / MODEL_FILE)
-        evaluation = evaluate_model(loaded, frame)
+        check_model_fits(loaded, chosen.name, chosen.ids)
+        report_dir = _output_folder(report, "--report")
+        evaluation = evaluate_model(loaded, frame, load_pipeline(pipeline).reasons.min_confidence)
         table = Table("reason", "precision", "recall", "F1", "n", title=f"{chosen.name}: {evaluation.n} statements")
         for reason, m in evaluation.per_reason.items():
             table.add_row(reason, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["n"]))
@@ -239,7 +257,7 @@ def evaluate(
             f"{lang} {m['accuracy']:.3f} (n = {m['n']})" for lang, m in evaluation.by_language.items()
         )
         typer.echo(f"accuracy {evaluation.accuracy:.3f}, macro F1 {evaluation.macro_f1:.3f}; {by_language}")
-        for path in write_report(evaluation, report, chosen.name):
+        for path in write_report(evaluation, report_dir, chosen.name):
             typer.echo(f"wrote {path}")
         return 0
 
@@ -252,10 +270,14 @@ def classify(
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="A CSV or Parquet file with a text column."),
     text_column: str = typer.Option("text", "--text-column", help="The file's column of texts."),
     role_column: Optional[str] = typer.Option(
-        None, "--role-column", help="The file's column of speakers (agent, customer); default: all customer."
+        None,
+        "--role-column",
+        help="The file's column of speakers (agent, customer, unknown); default: a `role` column, else all customer.",
     ),
     call_column: Optional[str] = typer.Option(
-        None, "--call-column", help="The file's column of call ids: rows of one call are its turns, in order."
+        None,
+        "--call-column",
+        help="The file's column of call ids (rows of one call are its turns, in order); default: a `call` column.",
     ),
     taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline YAML (default: the default)."),
@@ -267,6 +289,7 @@ def classify(
 
     from acw_speech.classify import classify_texts, read_texts
     from acw_speech.config import load_pipeline, with_overrides
+    from acw_speech.records import stored_text
     from acw_speech.run import CallAnalyzer
 
     def work() -> int:
@@ -280,8 +303,15 @@ def classify(
         if file is not None:
             frame = read_texts(file, text_column, role_column, call_column)
         else:
-            frame = pd.DataFrame({"text": texts, "role": "customer", "call": [str(i + 1) for i in range(len(texts))]})
+            frame = pd.DataFrame(
+                {
+                    "text": [stored_text(t) for t in texts],
+                    "role": "customer",
+                    "call": [str(i + 1) for i in range(len(texts))],
+                }
+            )
         results = classify_texts(frame, CallAnalyzer(config))
+        results = results.astype(object).where(results.notna(), None)  # a missing score is null, never NaN
         if out is not None:
             _write_results(results, out)
         if as_json:
@@ -340,7 +370,8 @@ def _write_results(results, out: Path) -> None:
             flat.to_csv(tmp, index=False)
         tmp.replace(out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder itself may be what is wrong
+            tmp.unlink(missing_ok=True)
         raise AcwError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
@@ -360,13 +391,15 @@ def _print_classified(results) -> None:
     Console().print(table)
 
 
-def _output_folder(out: str) -> Path:
-    """--out as a folder: never an empty string (which would mean the current folder), never an existing file."""
+def _output_folder(out: str, option: str = "--out") -> Path:
+    """A folder option: never an empty string (which would mean the current folder), never an existing file."""
     if not out.strip():
-        raise AcwError("--out is an empty string (an unset variable in the command?); give a folder")
+        raise AcwError(f"{option} is an empty string (an unset variable in the command?); give a folder")
     path = Path(out)
     if path.exists() and not path.is_dir():
-        raise AcwError(f"--out {path} is a file, not a folder")
+        raise AcwError(f"{option} {path} is a file, not a folder")
+    if any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        raise AcwError(f"{option} {path} is inside a file, not a folder")
     return path
 
 

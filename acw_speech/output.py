@@ -63,7 +63,9 @@ def output_lock(out_dir: Path):
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise OutputError(f"another acw run is writing to {out_dir} ({holder}); wait for it to finish") from None
+            raise OutputError(
+                f"another acw process (a run or an analyze) is writing to {out_dir} ({holder}); wait for it to finish"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(

@@ -18,9 +18,10 @@ import pyarrow as pa
 
 from acw_speech import __version__
 from acw_speech.config import PipelineConfig
+from acw_speech.errors import OutputError
 from acw_speech.output import output_lock, prepare_output
 from acw_speech.records import CallResult, Transcript, Turn
-from acw_speech.tables import CALLS_SCHEMA, call_row, list_parts, read_part, read_turns, write_table
+from acw_speech.tables import CALLS_SCHEMA, call_row, list_parts, read_calls, read_part, read_turns, write_table
 
 ANALYSIS_COLUMNS = (
     "contact_reason",
@@ -65,6 +66,8 @@ def reanalyze(
     with output_lock(out_dir):
         prepare_output(out_dir)
         turns = _stored_turns(out_dir)
+        if not turns and _transcribed_calls(out_dir):
+            raise OutputError(f"{out_dir / 'turns'} holds no turns, yet calls were transcribed: nothing to analyse")
         analyzer = CallAnalyzer(config)
         for part in list_parts(out_dir / "calls"):
             rows = read_part(part, CALLS_SCHEMA).to_pylist()
@@ -85,6 +88,10 @@ def reanalyze(
                 write_table(pa.Table.from_pylist(rows, schema=CALLS_SCHEMA), part.path)
                 done.parts_rewritten += 1
     return done
+
+
+def _transcribed_calls(out_dir: Path) -> int:
+    return sum(row["status"] == "ok" for row in read_calls(out_dir).select(["status"]).to_pylist())
 
 
 def _stored_turns(out_dir: Path) -> dict[str, tuple[Turn, ...]]:

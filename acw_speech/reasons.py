@@ -92,7 +92,7 @@ def load_reason_model(path: str | Path) -> ReasonModel:
     """Load a `.skops` reason model, refusing files that hold types outside ALLOWED_TYPES."""
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"reason model not found: {path} (train it with tools/train_reason_model.py)")
+        raise ModelError(f"reason model not found: {path} (train one with `acw train`)")
     try:
         unexpected = sorted(set(sio.get_untrusted_types(file=path)) - ALLOWED_TYPES)
     except Exception as exc:  # skops raises zipfile, JSON and key errors alike for a damaged file
@@ -106,6 +106,16 @@ def load_reason_model(path: str | Path) -> ReasonModel:
     if not isinstance(pipeline, Pipeline) or not hasattr(pipeline, "predict_proba"):
         raise ModelError(f"reason model {path} is not a scikit-learn Pipeline with predict_proba")
     return ReasonModel(pipeline=pipeline, path=path)
+
+
+def check_model_fits(model: ReasonModel, taxonomy_name: str, reason_ids) -> None:
+    """A model predicts exactly the taxonomy's reasons, else a ModelError (a model trained for another taxonomy)."""
+    if set(model.reasons) != set(reason_ids):
+        extra, missing = sorted(set(model.reasons) - set(reason_ids)), sorted(set(reason_ids) - set(model.reasons))
+        raise ModelError(
+            f"reason model {model.path} does not fit taxonomy {taxonomy_name}: "
+            f"it predicts {', '.join(extra) or 'nothing else'} and lacks {', '.join(missing) or 'nothing'}"
+        )
 
 
 def classify_text(text: str, model: ReasonModel, config: ReasonsConfig | None = None) -> ReasonPrediction:

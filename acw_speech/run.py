@@ -26,7 +26,7 @@ from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, OutputError, RecordingError, Terminated
 from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
-from acw_speech.reasons import classify_call, load_reason_model
+from acw_speech.reasons import check_model_fits, classify_call, load_reason_model
 from acw_speech.records import (
     AGENT,
     OK_STATUSES,
@@ -115,7 +115,10 @@ class CallAnalyzer:
 
     @cached_property
     def reason_model(self):
-        return load_reason_model(self.config.reasons.model_path())
+        model = load_reason_model(self.config.reasons.model_path())
+        taxonomy = load_taxonomy(self.config.reasons.taxonomy)
+        check_model_fits(model, taxonomy.name, taxonomy.ids)
+        return model
 
     @cached_property
     def reason_names(self) -> dict[str, dict[str, str]]:

@@ -8,6 +8,7 @@ from and under what terms, for the model card) and `weight` (a row that counts m
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -28,10 +29,11 @@ from sklearn.preprocessing import FunctionTransformer
 from acw_speech import __version__
 from acw_speech.errors import AcwError, ConfigError
 from acw_speech.reasons import ReasonModel, with_russian_lemmas
-from acw_speech.taxonomy import Taxonomy
+from acw_speech.taxonomy import OTHER, Taxonomy
 from acw_speech.text import script_language
 
 MODEL_FILE = "reason_model.skops"
+MAX_HELDOUT = 0.5
 SEED = 42
 
 
@@ -65,9 +67,19 @@ def read_labelled(paths: list[Path] | Path, taxonomy: Taxonomy) -> pd.DataFrame:
     if "language" not in frame or frame["language"].isna().any():
         guessed = frame["text"].map(script_language)
         frame["language"] = frame["language"].fillna(guessed) if "language" in frame else guessed
-    frame["weight"] = pd.to_numeric(frame["weight"], errors="coerce").fillna(1.0) if "weight" in frame else 1.0
+    if "weight" in frame:
+        given = frame["weight"].replace("", None)
+        weights = pd.to_numeric(given, errors="coerce")
+        bad = frame.index[(given.notna() & weights.isna()) | (weights < 0)]
+        if len(bad):
+            raise DataError(f"weights must be numbers of 0 or more; rows {', '.join(str(i + 2) for i in bad[:10])}")
+        frame["weight"] = weights.fillna(1.0)
+    else:
+        frame["weight"] = 1.0
     if frame.empty:
         raise DataError("the labelled data holds no texts")
+    key = frame["text"].str.lower().str.replace(r"[^\w\s]", "", regex=True).str.strip() + "\t" + frame["reason"]
+    frame = frame[~key.duplicated()].reset_index(drop=True)  # a held-out row must never also be a training row
     return frame[["text", "reason", "language", "source", "licence", "weight"]]
 
 
@@ -154,10 +166,15 @@ def save_model(pipeline: Pipeline, path: Path) -> Path:
         vectorizer.vocabulary_ = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
     classifier = pipeline.named_steps["classifier"]
     classifier.coef_ = classifier.coef_.astype(np.float32)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    sio.dump(pipeline, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sio.dump(pipeline, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise DataError(f"cannot write the model {path}: {exc.strerror or exc}") from None
     return path
 
 
@@ -184,12 +201,16 @@ class Evaluation:
         }
 
 
-def evaluate_model(model: ReasonModel | Pipeline, frame: pd.DataFrame) -> Evaluation:
-    """Accuracy, macro F1 and per-reason precision / recall / F1 of `model` on `frame` (text, reason, language)."""
+def evaluate_model(model: ReasonModel | Pipeline, frame: pd.DataFrame, min_confidence: float = 0.3) -> Evaluation:
+    """Accuracy, macro F1 and per-reason precision / recall / F1 of `model` on `frame` (text, reason, language).
+
+    A statement is classified as `acw classify` and a call would be: below `min_confidence` (the pipeline's
+    `reasons.min_confidence`) it is `other`."""
     pipeline = model.pipeline if isinstance(model, ReasonModel) else model
     probabilities = pipeline.predict_proba(frame["text"].tolist())
     classes = np.asarray(pipeline.classes_)
     predicted = classes[probabilities.argmax(axis=1)]
+    predicted = np.where(probabilities.max(axis=1) >= min_confidence, predicted, OTHER)
     truth = frame["reason"].to_numpy()
     labels = sorted(set(truth) | set(predicted))
     precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
@@ -227,13 +248,14 @@ def evaluate_model(model: ReasonModel | Pipeline, frame: pd.DataFrame) -> Evalua
 
 def write_report(evaluation: Evaluation, out_dir: Path, title: str) -> list[Path]:
     """metrics.json, confusion_matrix.png and misclassified.csv in `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = out_dir / "metrics.json"
-    metrics.write_text(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    wrong = out_dir / "misclassified.csv"
-    evaluation.misclassified.to_csv(wrong, index=False)
-    picture = out_dir / "confusion_matrix.png"
-    _plot_confusion(evaluation, picture, title)
+    metrics, picture, wrong = out_dir / "metrics.json", out_dir / "confusion_matrix.png", out_dir / "misclassified.csv"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        metrics.write_text(json.dumps(evaluation.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        evaluation.misclassified.to_csv(wrong, index=False)
+        _plot_confusion(evaluation, picture, title)
+    except OSError as exc:
+        raise DataError(f"cannot write the report in {out_dir}: {exc.strerror or exc}") from None
     return [metrics, picture, wrong]
 
 
@@ -283,8 +305,8 @@ def train_model(
     """Fit on the training split of `frame`, evaluate on the held-out split, write the model, metrics.json and
     MODEL_CARD.md beside it. The shipped file is the one trained without the held-out rows, so the card's figures
     describe exactly that file."""
-    if not 0 <= heldout_fraction < 1:
-        raise ConfigError("the held-out fraction must be at least 0 and below 1")
+    if not 0 <= heldout_fraction <= MAX_HELDOUT:
+        raise ConfigError(f"the held-out fraction must be from 0 to {MAX_HELDOUT}")
     train, heldout = split_heldout(frame, heldout_fraction) if heldout_fraction else (frame, frame.iloc[:0])
     missing = sorted(set(taxonomy.ids) - set(train["reason"]))
     if missing:
@@ -296,9 +318,21 @@ def train_model(
     save_model(pipeline, out)
     trained = TrainedModel(out, len(train), len(heldout), seconds, evaluation)
     metrics = _metrics(trained, taxonomy, features)
-    (out.parent / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    (out.parent / "MODEL_CARD.md").write_text(_model_card(metrics, train, notes), "utf-8")
+    metrics_path, card_path = companion_files(out)
+    try:
+        metrics_path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        card_path.write_text(_model_card(metrics, train, notes, out.name), "utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot write the model card beside {out}: {exc.strerror or exc}") from None
     return trained
+
+
+def companion_files(model: Path) -> tuple[Path, Path]:
+    """(metrics, model card) written beside a model: metrics.json and MODEL_CARD.md for a folder's
+    reason_model.skops, <name>.metrics.json and <name>.MODEL_CARD.md for any other name (two models, one folder)."""
+    if model.name == MODEL_FILE:
+        return model.parent / "metrics.json", model.parent / "MODEL_CARD.md"
+    return model.with_name(f"{model.stem}.metrics.json"), model.with_name(f"{model.stem}.MODEL_CARD.md")
 
 
 def _metrics(trained: TrainedModel, taxonomy: Taxonomy, features: Features) -> dict:
@@ -319,7 +353,7 @@ def _metrics(trained: TrainedModel, taxonomy: Taxonomy, features: Features) -> d
     }
 
 
-def _model_card(metrics: dict, train: pd.DataFrame, notes: str) -> str:
+def _model_card(metrics: dict, train: pd.DataFrame, notes: str, file_name: str = MODEL_FILE) -> str:
     counts = pd.crosstab(
         train["reason"], train["source"] + "/" + train["language"], margins=True, margins_name="total"
     ).rename_axis(index="reason", columns="source/language")
@@ -346,7 +380,7 @@ def _model_card(metrics: dict, train: pd.DataFrame, notes: str) -> str:
     return f"""# Contact-reason model: `{metrics["taxonomy"]}` taxonomy
 
 Trained {metrics["trained_on"]} by acw-speech {metrics["acw_speech_version"]} with scikit-learn \
-{metrics["sklearn_version"]}, on taxonomy version {metrics["taxonomy_version"]}. File: `{MODEL_FILE}` \
+{metrics["sklearn_version"]}, on taxonomy version {metrics["taxonomy_version"]}. File: `{file_name}` \
 ({metrics["model_size_mb"]} MB), saved with skops and loaded with an explicit allow-list of types (never pickle).
 
 ## What it does

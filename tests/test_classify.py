@@ -80,3 +80,23 @@ def test_bad_classify_inputs_are_clear_errors(tmp_path):
         proc = acw("classify", *args)
         assert proc.returncode == 1, args
         assert message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+
+
+def test_role_and_call_columns_are_used_when_present_and_a_blank_call_id_is_named(tmp_path):
+    chat = tmp_path / "chat.csv"
+    chat.write_text(
+        "call,role,text\n"
+        "1,agent,I'm so sorry about the wait\n"
+        "1,agent,Let me look at your account\n"
+        "2,customer,I lost my card and need a new one\n",
+        encoding="utf-8",
+    )
+    proc = acw("classify", "--file", str(chat), "--taxonomy", "banking", "--json")
+    assert proc.returncode == 0, proc.stderr
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())  # strict JSON: no NaN
+    assert first["call"] == "1" and first["dissatisfaction"] is None  # no customer turn, no customer score
+    assert first["signals"] == []
+    assert second["reason"] == "card_replacement"
+    chat.write_text("call,role,text\n,customer,I lost my card\n", encoding="utf-8")
+    proc = acw("classify", "--file", str(chat))
+    assert proc.returncode == 1 and "blank in rows 2" in proc.stderr

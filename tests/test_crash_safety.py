@@ -103,7 +103,7 @@ def test_second_run_on_the_same_output_is_refused(tmp_path, calls_folder):
             time.sleep(0.1)
         second = acw("run", str(calls_folder), "--out", str(out))
         assert second.returncode == 1
-        assert "another acw run is writing to" in second.stderr
+        assert "is writing to" in second.stderr and "wait for it to finish" in second.stderr
     finally:
         first.kill()
         first.wait()

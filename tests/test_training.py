@@ -18,6 +18,7 @@ from acw_speech.training import DataError, evaluate_model, fit, read_labelled
 
 RU_TEST = ROOT / "tests" / "data" / "reasons_ru_banking.csv"
 BANKING_MODEL = ROOT / "models" / "banking" / "reason_model.skops"
+CC_MODEL = ROOT / "models" / "contact_centre" / "reason_model.skops"
 BANKING_REASONS = {
     "card_replacement",
     "balance_inquiry",
@@ -158,3 +159,28 @@ def test_training_data_with_a_reason_outside_the_taxonomy_is_refused(tmp_path):
     proc = acw("train", str(data), "--taxonomy", "banking", "--model-out", str(tmp_path / "m.skops"))
     assert proc.returncode == 1 and "flights" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_train_and_evaluate_refuse_what_would_give_a_wrong_model_or_a_lost_report(tmp_path):
+    data = tmp_path / "labelled.csv"
+    data.write_text("text,reason,weight\nmy card is lost,card_replacement,heavy\n", encoding="utf-8")
+    with pytest.raises(DataError, match="weights must be numbers of 0 or more; rows 2"):
+        read_labelled(data, load_taxonomy("banking"))
+    checks = [
+        (
+            ["train", str(RU_TEST), "-t", "banking", "--model-out", str(tmp_path / "m.skops"), "--heldout", "0.9"],
+            "from 0 to 0.5",
+        ),
+        (["train", str(RU_TEST), "-t", "banking", "--model-out", str(tmp_path)], "is a folder"),
+        (["train", str(RU_TEST), "-t", "banking", "--model-out", ""], "empty string"),
+        (
+            ["evaluate", str(RU_TEST), "-t", "banking", "--model", str(CC_MODEL), "--report", str(tmp_path / "r")],
+            "does not fit taxonomy banking",
+        ),
+        (["evaluate", str(RU_TEST), "-t", "banking", "--report", str(data)], "is a file, not a folder"),
+        (["evaluate", str(RU_TEST), "-t", "banking", "--report", ""], "empty string"),
+    ]
+    for args, message in checks:
+        proc = acw(*args)
+        assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+    assert not list(tmp_path.glob("*.skops")) and not list(tmp_path.glob(".*.tmp"))
