@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
+import ctranslate2
 import numpy as np
 
 from acw_speech.asr_model import resolve_asr_model
@@ -31,6 +32,7 @@ from acw_speech.speakers import VoiceRegion
 
 RATE = 16000  # what faster-whisper takes
 ASR_PIECE_S = 120.0  # the most audio Whisper is given at once
+SAMPLING_SEED = 20261204  # for the temperature fallback (see `_transcribe`)
 PIECE_CUT_SEARCH_S = 15.0  # a piece ends in the quietest moment (or the last pause between clips) this close to its end
 
 # Whisper skips a 30 s window it thinks holds no speech; on narrowband calls it skipped whole windows of speech.
@@ -227,6 +229,9 @@ class SpeechRecognizer:
 
     def _transcribe(self, samples: np.ndarray, channel: int, language: str, clips) -> tuple[Segment, ...]:
         options = {"clip_timestamps": [t for c in clips for t in (c.start, c.end)]} if clips else {}
+        # Where a greedy decode looks wrong, Whisper retries at higher temperatures, i.e. by sampling: seeded here,
+        # the same audio gives the same words on every run, whatever was transcribed before it in the process.
+        ctranslate2.set_random_seed(SAMPLING_SEED)
         segments, _ = self.model.transcribe(
             samples,
             language=language,
