@@ -18,6 +18,15 @@ from acw_speech.tables import read_calls, read_turns
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_AUDIO = ROOT / "sample_audio"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+# the dissatisfaction signals found in words (long_silence and interruption come from timings)
+WORD_KINDS = {
+    "escalation_request",
+    "cancellation_threat",
+    "repeat_contact",
+    "complaint",
+    "negative_sentiment",
+    "agent_apology",
+}
 
 
 @dataclass

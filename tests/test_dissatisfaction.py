@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import WORD_KINDS
 
 from acw_speech.config import DissatisfactionConfig
 from acw_speech.dissatisfaction import combined_score, load_lexicon, score_dissatisfaction
@@ -15,14 +16,6 @@ from acw_speech.records import Signal, Transcript, Turn
 
 CONFIG = DissatisfactionConfig()
 DEV_SET = Path(__file__).resolve().parents[1] / "models" / "lexicons" / "dissatisfaction_dev.csv"
-WORD_KINDS = {
-    "escalation_request",
-    "cancellation_threat",
-    "repeat_contact",
-    "complaint",
-    "negative_sentiment",
-    "agent_apology",
-}
 
 
 def call(language: str, *turns: tuple[str, float, float, str]) -> Transcript:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, WORD_KINDS
 
 from acw_speech.config import DissatisfactionConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
@@ -14,14 +14,6 @@ from acw_speech.records import Transcript, Turn
 
 TEST_SET = ROOT / "tests" / "data" / "dissatisfaction_signals.csv"
 DEV_SET = ROOT / "models" / "lexicons" / "dissatisfaction_dev.csv"
-WORD_KINDS = {
-    "escalation_request",
-    "cancellation_threat",
-    "repeat_contact",
-    "complaint",
-    "negative_sentiment",
-    "agent_apology",
-}
 
 
 def _found(row) -> set[str]:

@@ -59,6 +59,36 @@ BANKING77 = {
     "cash_withdrawal_not_recognised": "other",
 }
 
+# CLINC150 intents that are no contact reason of a bank or a retail/telecom centre (small talk, other domains);
+# each taxonomy adds the few that are out of its own scope
+OUT_OF_DOMAIN = (
+    "weather",
+    "tell_joke",
+    "fun_fact",
+    "meaning_of_life",
+    "what_is_your_name",
+    "who_made_you",
+    "translate",
+    "definition",
+    "traffic",
+    "recipe",
+    "restaurant_suggestion",
+    "travel_suggestion",
+    "timezone",
+    "flight_status",
+    "lost_luggage",
+    "taxes",
+    "w2",
+    "pto_request",
+    "insurance",
+    "play_music",
+    "calculator",
+    "spelling",
+    "measurement_conversion",
+    "alarm",
+    "timer",
+)
+
 CLINC150 = {
     "pay_bill": "billing_payment",
     "bill_due": "billing_payment",
@@ -79,39 +109,7 @@ CLINC150 = {
     "schedule_meeting": "appointment_booking",
     "oos": "other",
     # small talk and unrelated domains: what a caller might say that is no contact reason of ours
-    **{
-        intent: "other"
-        for intent in (
-            "weather",
-            "tell_joke",
-            "fun_fact",
-            "meaning_of_life",
-            "what_is_your_name",
-            "who_made_you",
-            "translate",
-            "definition",
-            "directions",
-            "traffic",
-            "recipe",
-            "restaurant_suggestion",
-            "travel_suggestion",
-            "timezone",
-            "flight_status",
-            "lost_luggage",
-            "report_lost_card",
-            "report_fraud",
-            "taxes",
-            "w2",
-            "pto_request",
-            "insurance",
-            "play_music",
-            "calculator",
-            "spelling",
-            "measurement_conversion",
-            "alarm",
-            "timer",
-        )
-    },
+    **dict.fromkeys((*OUT_OF_DOMAIN, "directions", "report_lost_card", "report_fraud"), "other"),
 }
 
 DSTC11 = {
