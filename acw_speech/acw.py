@@ -1,28 +1,36 @@
-"""ACW draft: the summary, tags and follow-ups an agent would otherwise type after the call.
+"""ACW draft: the structured after-call work an agent would otherwise type, each field with the turns it came from.
 
-The summary only restates what was said: the contact reason, the customer's own words for their issue, the
-agent's own words for what they will do, and the dissatisfaction signals found. Wording and cue phrases per
-language live in `models/lexicons/acw.yaml`.
+A draft only restates what was said: the customer's issue in their own words (from the turns that decided the
+contact reason), what the agent did and promised in theirs, the outcome and the CRM request the cues in the call
+point to, the entities named (`acw_speech.entities`), follow-ups with due dates resolved against the call's start
+(`acw_speech.due_dates`), and a suggested disposition (the reason's CRM code and the outcome). The summary is
+rendered from the pipeline's template for the reason (`acw.templates`), in the call's language; cue phrases and
+the words the drafter adds live in `models/lexicons/acw.yaml`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from acw_speech.config import AcwConfig
+from acw_speech.due_dates import resolve_due_date
+from acw_speech.entities import find_entities
 from acw_speech.errors import ConfigError
 from acw_speech.feedback import find_feedback
+from acw_speech.outcome import OutcomeWords, agent_actions, call_outcome, outcome_words, request_type
 from acw_speech.records import (
     AGENT,
+    COMPANY,
     CUSTOMER,
     AcwDraft,
     Dissatisfaction,
+    DraftLine,
     FollowUp,
     ReasonPrediction,
     Transcript,
@@ -30,7 +38,6 @@ from acw_speech.records import (
 )
 from acw_speech.text import tokenize
 
-COMPANY = "company"
 DEFAULT_LANGUAGE = "en"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _EDGE_PUNCTUATION = " \t,.;:—–-"
@@ -45,18 +52,22 @@ class Sentence:
 
 @dataclass(frozen=True)
 class LanguageWords:
-    """One language's summary wording and the cues for issues, promises and due dates."""
+    """One language's words for the draft and the cues for issues, promises, due dates and outcomes."""
 
-    summary: dict[str, str]
     kind_words: dict[str, str]
+    outcome_names: dict[str, str]
+    request_names: dict[str, str]
+    owner_names: dict[str, str]
+    unspecified: str
     filler: re.Pattern
     opener: re.Pattern
     not_an_issue: tuple[str, ...]
+    issue_cue: re.Pattern
     commitments: dict[str, tuple[tuple[str, re.Pattern], ...]]  # said by -> (owner, pattern)
-    done: tuple[re.Pattern, ...]
     follow_up_verbs: re.Pattern | None
     follow_up_lemmas: frozenset[str]
     due: tuple[re.Pattern, ...]
+    outcome: OutcomeWords
 
 
 def draft_acw(
@@ -64,48 +75,68 @@ def draft_acw(
     reason: ReasonPrediction,
     dissatisfaction: Dissatisfaction,
     config: AcwConfig,
-    reason_names: Mapping[str, Mapping[str, str]] | None = None,
+    taxonomy=None,
+    call_time: datetime | None = None,
 ) -> AcwDraft:
-    """Draft the after-call work for one call, in the call's language, from its turns and analysis."""
+    """Draft the after-call work for one call, in the call's language, from its turns and analysis.
+
+    `taxonomy` (an `acw_speech.taxonomy.Taxonomy`) gives the reason's name, CRM code and usual request type;
+    `call_time` is when the call started, to turn "tomorrow" into a date (no date without it)."""
     language = call_language(transcript)
     words = _words_for(load_acw_words(config.lexicon_path()), language)
     sentences = [s for turn in transcript.turns for s in _sentences(turn)]
-    follow_ups = find_follow_ups(sentences, words)
+    follow_ups = [_with_due_date(f, language, call_time) for f in find_follow_ups(sentences, words)]
+    issue = customer_issue(sentences, reason.evidence_turns, words, config)
+    actions = agent_actions(sentences, words.outcome)
+    outcome = call_outcome(sentences, actions, follow_ups, words.outcome)
+    known = _known_reason(taxonomy, reason.reason)
+    request = request_type(sentences, reason, known.request_type if known else "none", words.outcome)
     dissatisfied = dissatisfaction.score >= config.dissatisfied_threshold
-    reason_name = _reason_name(reason.reason, language, reason_names)
-    unhappy = dissatisfaction if dissatisfied else None
-    summary, evidence = _summary(sentences, reason_name, unhappy, follow_ups, words, config)
     feedback = find_feedback(transcript.turns)
+    statement = _agent_statement(sentences, actions, follow_ups, words)
+    fields = {
+        "reason": _reason_name(known, reason.reason, language),
+        "issue": _quote(_trim(issue.text, words), config.quote_max_words) if issue else "",
+        "action": _quote(_trim(statement.text, words), config.quote_max_words) if statement else "",
+        "outcome": words.outcome_names.get(outcome.text, outcome.text),
+        "next_steps": _next_steps(follow_ups, _trim(statement.text, words) if statement else "", words, config),
+        "request": words.request_names.get(request.text, request.text) if request.text != "none" else "",
+        "dissatisfaction": _dissatisfied_kinds(dissatisfaction, words) if dissatisfied else "",
+        "feedback": _quote(feedback[0].text, config.quote_max_words) if feedback else "",
+    }
+    summary = _truncate(render_summary(config.template(reason.reason, language), fields), config.summary_max_chars)
+    signal_turns = {s.turn_index for s in dissatisfaction.signals if dissatisfied and s.kind in words.kind_words}
+    entities = find_entities(transcript.turns, language)
+    issue_line = DraftLine(_trim(issue.text, words), (issue.turn_index,)) if issue else None
+    lines = [issue_line, outcome, request, *actions]
+    evidence = {t for line in lines if line for t in line.turns} | signal_turns
+    evidence |= {f.turn_index for f in follow_ups} | {e.turn_index for e in entities}
+    evidence |= {f.turn_index for f in feedback}
     return AcwDraft(
         summary=summary,
         tags=_tags(reason, dissatisfaction, dissatisfied, follow_ups, language),
         follow_ups=tuple(follow_ups),
-        evidence_turns=tuple(sorted(evidence | {f.turn_index for f in follow_ups})),
+        evidence_turns=tuple(sorted(evidence)),
         customer_feedback=feedback,
+        issue=issue_line,
+        actions=tuple(DraftLine(_trim(a.text, words), a.turns) for a in actions),
+        outcome=outcome,
+        request_type=request,
+        entities=entities,
+        disposition=f"{known.crm_code if known else reason.reason.upper()}/{outcome.text.upper()}",
     )
 
 
-def _summary(
-    sentences: list[Sentence],
-    reason_name: str,
-    dissatisfaction: Dissatisfaction | None,
-    follow_ups: list[FollowUp],
-    words: LanguageWords,
-    config: AcwConfig,
-) -> tuple[str, set[int]]:
-    """The summary from the templates (reason, customer's issue, agent's action, dissatisfaction) and its turns."""
-    parts = [words.summary["reason"].format(reason=reason_name)]
-    evidence: set[int] = set()
-    issue = _customer_issue(sentences, words, config)
-    action = _agent_action(sentences, words, follow_ups)
-    for key, found in (("issue", issue), ("action", action)):
-        if found:
-            parts.append(words.summary[key].format(text=_quote(_trim(found.text, words), config.quote_max_words)))
-            evidence.add(found.turn_index)
-    if dissatisfaction is not None:
-        parts.append(_dissatisfied_phrase(dissatisfaction, words))
-        evidence.update(s.turn_index for s in dissatisfaction.signals if s.kind in words.kind_words)
-    return _truncate(" ".join(parts), config.summary_max_chars), evidence
+def render_summary(sentences: list[str], fields: dict[str, str]) -> str:
+    """The template's sentences with the draft's fields; a sentence naming a field without a value is left out."""
+    import string
+
+    kept = []
+    for sentence in sentences:
+        named = [f for _, f, _, _ in string.Formatter().parse(sentence) if f]
+        if all(fields.get(f) for f in named):
+            kept.append(sentence.format(**fields))
+    return " ".join(kept)
 
 
 def call_language(transcript: Transcript) -> str:
@@ -137,24 +168,37 @@ def _sentences(turn: Turn) -> list[Sentence]:
     return [Sentence(turn.index, turn.role, s.strip()) for s in _SENTENCE_END.split(turn.text) if s.strip()]
 
 
-def _customer_issue(sentences: list[Sentence], words: LanguageWords, config: AcwConfig) -> Sentence | None:
-    """The customer's first sentence that says something beyond a greeting or their name."""
-    for sentence in sentences:
-        if sentence.role != CUSTOMER:
-            continue
-        trimmed = _trim(sentence.text, words)
-        if len(trimmed.split()) >= config.min_issue_words and not trimmed.lower().startswith(words.not_an_issue):
-            return sentence
-    return None
+def customer_issue(
+    sentences: list[Sentence], evidence_turns: tuple[int, ...], words: LanguageWords, config: AcwConfig
+) -> Sentence | None:
+    """The customer's issue in one sentence, their own words: the first that states a need ("I'd like to...",
+    "у меня не работает"), from that cue on, else the first that says something beyond a greeting or their name;
+    looked for in the turns that decided the contact reason first, then wherever the customer spoke."""
+    customer = [s for s in sentences if s.role == CUSTOMER]
+    decisive = [s for s in customer if s.turn_index in evidence_turns]
+    for group in (decisive, customer):
+        for sentence in group:
+            if cue := words.issue_cue.search(_normalise(sentence.text)):
+                return replace(sentence, text=sentence.text[cue.start() :])
+    stated = [s for group in (decisive, customer) for s in group if _states_something(s, words, config)]
+    return stated[0] if stated else None
 
 
-def _agent_action(sentences: list[Sentence], words: LanguageWords, follow_ups: list[FollowUp]) -> Sentence | None:
-    """The agent's first follow-up or done-deed sentence; failing that, their first commitment of any kind."""
+def _states_something(sentence: Sentence, words: LanguageWords, config: AcwConfig) -> bool:
+    trimmed = _trim(sentence.text, words)
+    return len(trimmed.split()) >= config.min_issue_words and not trimmed.lower().startswith(words.not_an_issue)
+
+
+def _agent_statement(
+    sentences: list[Sentence], actions: tuple[DraftLine, ...], follow_ups: list[FollowUp], words: LanguageWords
+) -> Sentence | None:
+    """What the summary quotes of the agent: the first action or promise; failing that, any commitment."""
     promised = {(f.turn_index, f.action) for f in follow_ups if f.owner != CUSTOMER}
+    done = {(t, a.text) for a in actions for t in a.turns}
     agent_sentences = [s for s in sentences if s.role == AGENT]
     for sentence in agent_sentences:
-        is_follow_up = (sentence.turn_index, _trim(sentence.text, words)) in promised
-        if is_follow_up or any(p.search(_normalise(sentence.text)) for p in words.done):
+        key = (sentence.turn_index, sentence.text)
+        if key in done or (sentence.turn_index, _trim(sentence.text, words)) in promised:
             return sentence
     return next((s for s in agent_sentences if _commitment_owner(s, words) is not None), None)
 
@@ -223,18 +267,40 @@ def _truncate(text: str, max_chars: int) -> str:
     return cut.rstrip(_EDGE_PUNCTUATION) + "…"
 
 
-def _reason_name(reason: str, language: str, reason_names: Mapping[str, Mapping[str, str]] | None) -> str:
-    names = (reason_names or {}).get(reason) or {}
-    return names.get(language) or reason.replace("_", " ")
+def _known_reason(taxonomy, reason_id: str):
+    try:
+        return taxonomy.reason(reason_id) if taxonomy is not None else None
+    except KeyError:
+        return None
 
 
-def _dissatisfied_phrase(dissatisfaction: Dissatisfaction, words: LanguageWords) -> str:
-    """ "Customer was dissatisfied (escalation requested, ...)", naming the kinds the lexicon has words for."""
+def _reason_name(known, reason_id: str, language: str) -> str:
+    names = known.display_name if known else {}
+    return names.get(language) or names.get(DEFAULT_LANGUAGE) or reason_id.replace("_", " ")
+
+
+def _dissatisfied_kinds(dissatisfaction: Dissatisfaction, words: LanguageWords) -> str:
+    """The kinds of dissatisfaction found, in the lexicon's words and order ("escalation requested, ...")."""
     present = {s.kind for s in dissatisfaction.signals}
-    listed = [text for kind, text in words.kind_words.items() if kind in present]
-    if not listed:
-        return words.summary["dissatisfied_plain"]
-    return words.summary["dissatisfied"].format(kinds=", ".join(listed))
+    return ", ".join(text for kind, text in words.kind_words.items() if kind in present) or words.unspecified
+
+
+def _with_due_date(follow_up: FollowUp, language: str, call_time: datetime | None) -> FollowUp:
+    if not follow_up.due_text or call_time is None:
+        return follow_up
+    return replace(follow_up, due_date=resolve_due_date(follow_up.due_text, language, call_time))
+
+
+def _next_steps(follow_ups: list[FollowUp], quoted: str, words: LanguageWords, config: AcwConfig) -> str:
+    """ "agent: call you back tomorrow (2026-12-05); customer: ..." for the summary, without the promise the
+    summary already quotes."""
+    steps = []
+    for f in follow_ups:
+        if f.action == quoted:
+            continue
+        due = f" ({f.due_date.isoformat()})" if f.due_date else ""
+        steps.append(f"{words.owner_names.get(f.owner, f.owner)}: {_quote(f.action, config.step_max_words)}{due}")
+    return "; ".join(steps)
 
 
 def _tags(
@@ -288,14 +354,18 @@ def _language_words(entry: dict) -> LanguageWords:
     }
     verbs = entry.get("follow_up_verbs")
     return LanguageWords(
-        summary=dict(entry["summary"]),
         kind_words=dict(entry.get("kinds") or {}),
+        outcome_names=dict(entry.get("outcome_names") or {}),
+        request_names=dict(entry.get("request_names") or {}),
+        owner_names=dict(entry.get("owner_names") or {}),
+        unspecified=str(entry.get("unspecified") or ""),
         filler=any_of(entry.get("fillers"), ""),
         opener=any_of(entry.get("openers"), "^"),
         not_an_issue=tuple(str(s).lower() for s in entry.get("not_an_issue") or ()),
+        issue_cue=re.compile(entry.get("issue_cues") or "(?!)", re.IGNORECASE),
         commitments=commitments,
-        done=compile_all(entry.get("done")),
         follow_up_verbs=re.compile(verbs, re.IGNORECASE) if verbs else None,
         follow_up_lemmas=frozenset(entry.get("follow_up_lemmas") or ()),
         due=compile_all(entry.get("due")),
+        outcome=outcome_words(entry, compile_all),
     )

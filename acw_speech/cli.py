@@ -356,6 +356,107 @@ def analyze(
     raise typer.Exit(_guarded(work))
 
 
+@app.command()
+def draft(
+    transcript: str = typer.Argument(
+        ..., help="A transcript file (JSON turns, or lines starting 'Agent:' / 'Customer:'), or - for stdin."
+    ),
+    call_time: Optional[str] = typer.Option(
+        None, "--call-time", help="When the call started (ISO 8601), to date its follow-ups."
+    ),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="en or ru (default: from the alphabet)."),
+    taxonomy: Optional[str] = typer.Option(None, "--taxonomy", help="Contact-reason taxonomy under models/."),
+    pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline YAML (default: the default)."),
+) -> None:
+    """The ACW draft of a written transcript as JSON, redacted as it would be stored (no audio needed)."""
+    from acw_speech.config import load_pipeline, with_overrides
+    from acw_speech.run import CallAnalyzer
+    from acw_speech.tables import draft_columns
+    from acw_speech.written import read_written_transcript
+
+    def work() -> int:
+        config = with_overrides(load_pipeline(pipeline), reasons={"taxonomy": taxonomy})
+        if language is not None and language not in config.languages:
+            raise AcwError(f"--language {language!r} is not one of the pipeline's languages {config.languages}")
+        started = _call_time(call_time)
+        written = read_written_transcript(_read_text(transcript), language)
+        analysis = CallAnalyzer(config).analyze(written, started)
+        reason, dissatisfaction = analysis["reason"], analysis["dissatisfaction"]
+        out = {
+            "language": written.language,
+            "call_time": started.isoformat() if started else None,
+            "contact_reason": reason.reason,
+            "reason_confidence": round(reason.confidence, 4),
+            "reason_evidence_turns": list(reason.evidence_turns),
+            "dissatisfaction": dissatisfaction.score if dissatisfaction else None,
+            "dissatisfaction_signals": [vars(s) for s in dissatisfaction.signals] if dissatisfaction else [],
+            **draft_columns(analysis["draft"]),
+            "turns": [{"turn_index": t.index, "role": t.role, "text": t.text} for t in analysis["transcript"].turns],
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+        return 0
+
+    raise typer.Exit(_guarded(work))
+
+
+@app.command()
+def redact(
+    texts: Optional[list[str]] = typer.Argument(None, help="Texts to redact."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="A text file, one text per line (- for stdin)."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="en or ru (default: each text's alphabet)."),
+    show: bool = typer.Option(False, "--show", help="Also list what was found (kind and words) under each text."),
+) -> None:
+    """Print texts with personal data replaced by placeholders, to check the redaction rules directly."""
+    from acw_speech.redaction import LANGUAGES, find_personal_data, redact
+    from acw_speech.text import script_language
+
+    def work() -> int:
+        if bool(texts) == bool(file):
+            raise AcwError("give the texts as arguments or a --file, not both or neither")
+        if language is not None and language not in LANGUAGES:
+            raise AcwError(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        lines = texts if texts else _read_text(str(file)).splitlines()
+        for line in lines:
+            lang = language or script_language(line)
+            typer.echo(redact(line, lang))
+            if show:
+                for found in find_personal_data(line, lang):
+                    typer.echo(f"  {found.kind}: {found.text}")
+        return 0
+
+    raise typer.Exit(_guarded(work))
+
+
+def _read_text(source: str) -> str:
+    """A text file's content (or stdin for "-"), with a clear error for a missing or undecodable file."""
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AcwError(f"{source} does not exist") from None
+    except IsADirectoryError:
+        raise AcwError(f"{source} is a folder, not a text file") from None
+    except UnicodeDecodeError:
+        raise AcwError(f"{source} is not UTF-8 text") from None
+    except OSError as exc:
+        raise AcwError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _call_time(value: str | None):
+    """--call-time as an aware datetime (a time without an offset is UTC, as in manifests)."""
+    from datetime import datetime, timezone
+
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise AcwError(f"--call-time {value!r} is not an ISO 8601 time, e.g. 2026-12-04T15:30:00+03:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 def _write_results(results, out: Path) -> None:
     suffix = out.suffix.lower()
     tmp = out.with_name(f".{out.name}.tmp")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -75,6 +77,13 @@ class ChannelsConfig(Section):
         return roles
 
 
+class RedactionConfig(Section):
+    enabled: bool = Field(True, description="replace personal data in turns, transcripts and drafts by placeholders")
+    keep_raw_transcript: bool = Field(
+        False, description="also store the unredacted turns (turns.raw_text); only where policy allows it"
+    )
+
+
 class TurnsConfig(Section):
     mono_pause_s: float = Field(0.3, gt=0, description="mono: a pause this long may be a change of speaker")
     mono_voices: Literal["speaker_embedding", "pitch_timbre"] = Field(
@@ -130,14 +139,72 @@ class DissatisfactionConfig(Section):
         return Path(self.lexicon) if self.lexicon else MODELS_DIR / "lexicons" / "dissatisfaction.yaml"
 
 
+# What an ACW summary template may name; a sentence naming a field the call has no value for is left out.
+TEMPLATE_FIELDS = ("reason", "issue", "action", "outcome", "next_steps", "request", "dissatisfaction", "feedback")
+DEFAULT_TEMPLATES = {
+    "default": {
+        "en": [
+            "Contact reason: {reason}.",
+            'Customer said: "{issue}".',
+            'Agent said: "{action}".',
+            "Customer was dissatisfied ({dissatisfaction}).",
+            "Outcome: {outcome}.",
+            "Next steps: {next_steps}.",
+        ],
+        "ru": [
+            "Причина обращения: {reason}.",
+            "Клиент сказал: «{issue}».",
+            "Оператор сказал: «{action}».",
+            "Клиент был недоволен ({dissatisfaction}).",
+            "Итог: {outcome}.",
+            "Дальнейшие шаги: {next_steps}.",
+        ],
+    }
+}
+
+
 class AcwConfig(Section):
-    summary_max_chars: int = Field(400, gt=40)
+    templates: dict[str, dict[str, list[str]]] = Field(
+        default_factory=lambda: DEFAULT_TEMPLATES,
+        description="summary sentences per contact reason (or default) and language, with {fields} from the draft",
+    )
+    summary_max_chars: int = Field(600, gt=40)
     dissatisfied_threshold: float = Field(
         0.5, ge=0, le=1, description="a dissatisfaction score this high is mentioned in the summary and tagged"
     )
     quote_max_words: int = Field(25, ge=3, description="longer customer or agent sentences are cut in the summary")
+    step_max_words: int = Field(10, ge=3, description="a next step's words in the summary (whole in follow_ups)")
     min_issue_words: int = Field(4, ge=1, description="a customer sentence shorter than this is not their issue")
     lexicon: str | None = Field(None, description="templates and cue phrases; default models/lexicons/acw.yaml")
+
+    @field_validator("templates")
+    @classmethod
+    def _templates_name_known_fields(cls, templates: dict[str, dict[str, list[str]]]) -> dict:
+        if "default" not in templates:
+            raise ValueError("a 'default' template is needed (for reasons without their own)")
+        for reason, by_language in templates.items():
+            for language, sentences in by_language.items():
+                if not sentences:
+                    raise ValueError(f"template {reason}.{language} has no sentences")
+                for sentence in sentences:
+                    try:
+                        named = [f for _, f, _, _ in string.Formatter().parse(sentence) if f is not None]
+                    except ValueError as exc:
+                        raise ValueError(f"template {reason}.{language} {sentence!r}: {exc}") from None
+                    unknown = [f for f in named if f not in TEMPLATE_FIELDS]
+                    if unknown:
+                        raise ValueError(
+                            f"template {reason}.{language} names {{{unknown[0]}}}; known: {', '.join(TEMPLATE_FIELDS)}"
+                        )
+        return templates
+
+    def template(self, reason: str, language: str) -> list[str]:
+        """The summary sentences for a reason in a language: its own, else the default's; English if none."""
+        for key in (reason, "default"):
+            by_language = self.templates.get(key) or {}
+            if language in by_language:
+                return by_language[language]
+        return self.templates["default"].get("en") or next(iter(self.templates["default"].values()))
 
     def lexicon_path(self) -> Path:
         return Path(self.lexicon) if self.lexicon else MODELS_DIR / "lexicons" / "acw.yaml"
@@ -151,6 +218,40 @@ class BatchConfig(Section):
     flush_every_s: float = Field(60.0, gt=0, description="...or this many seconds, whichever comes first")
 
 
+class LlmConfig(Section):
+    """Optional drafting through an OpenAI-compatible chat endpoint (a local vLLM, llama.cpp or Ollama server)."""
+
+    enabled: bool = Field(False, description="redraft the summary and fields with the LLM; the built-in draft is kept")
+    base_url: str | None = Field(
+        None, description="the API root, e.g. http://127.0.0.1:8000/v1; requests go to {base_url}/chat/completions"
+    )
+    model: str = Field("", description="the model name the server serves (llama.cpp ignores it)")
+    timeout_s: float = Field(30.0, gt=0, description="a request not answered in this many seconds falls back")
+    api_key_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="the environment variable holding the API key, if the server needs one (never the key itself)",
+    )
+    max_summary_chars: int = Field(600, gt=40, description="a longer summary from the LLM is rejected")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, base_url: str | None) -> str | None:
+        if base_url is None:
+            return None
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"{base_url!r} is not an http(s) URL such as http://127.0.0.1:8000/v1")
+        _ = parts.port  # raises ValueError for a port that is not a number in 0..65535
+        return base_url.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _enabled_needs_a_server(self) -> LlmConfig:
+        if self.enabled and not self.base_url:
+            raise ValueError("llm.enabled is true but llm.base_url is not set (e.g. http://127.0.0.1:8000/v1)")
+        return self
+
+
 class PipelineConfig(Section):
     name: str = "default"
     languages: list[str] = Field(default_factory=lambda: ["en", "ru"], min_length=1)
@@ -158,10 +259,12 @@ class PipelineConfig(Section):
     asr: AsrConfig = AsrConfig()
     channels: ChannelsConfig = ChannelsConfig()
     turns: TurnsConfig = TurnsConfig()
+    redaction: RedactionConfig = RedactionConfig()
     reasons: ReasonsConfig = ReasonsConfig()
     dissatisfaction: DissatisfactionConfig = DissatisfactionConfig()
     acw: AcwConfig = AcwConfig()
     batch: BatchConfig = BatchConfig()
+    llm: LlmConfig = LlmConfig()
 
     @field_validator("languages")
     @classmethod

@@ -21,7 +21,16 @@ from acw_speech.config import PipelineConfig
 from acw_speech.errors import OutputError
 from acw_speech.output import output_lock, prepare_output
 from acw_speech.records import CallResult, Transcript, Turn
-from acw_speech.tables import CALLS_SCHEMA, call_row, list_parts, read_calls, read_part, read_turns, write_table
+from acw_speech.tables import (
+    CALLS_SCHEMA,
+    DRAFT_COLUMNS,
+    call_row,
+    list_parts,
+    read_calls,
+    read_part,
+    read_turns,
+    write_table,
+)
 
 ANALYSIS_COLUMNS = (
     "contact_reason",
@@ -31,11 +40,7 @@ ANALYSIS_COLUMNS = (
     "dissatisfaction_signals",
     "customer_sentiment",
     "agent_sentiment",
-    "summary",
-    "tags",
-    "follow_ups",
-    "acw_evidence_turns",
-    "customer_feedback",
+    *DRAFT_COLUMNS,
     "taxonomy",
     "analyzed_at",
 )
@@ -125,7 +130,7 @@ def _analysis(row: dict, turns: tuple[Turn, ...], analyzer, config: PipelineConf
         analyzed_at=now,
         version=__version__,
         taxonomy=config.reasons.taxonomy,
-        **analyzer.analyze(transcript),
+        **analyzer.analyze(transcript, row["call_start_time"]),
     )
     computed = call_row(fresh)
     return {column: computed[column] for column in ANALYSIS_COLUMNS}

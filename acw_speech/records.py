@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 AGENT = "agent"
 CUSTOMER = "customer"
 UNKNOWN = "unknown"
+COMPANY = "company"  # a follow-up owned by the company as a whole ("we will refund you")
 ROLES = (AGENT, CUSTOMER, UNKNOWN)
 
 
@@ -39,6 +40,7 @@ class Turn:
     text: str
     asr_confidence: float  # mean word probability, 0..1
     channel: int = 0
+    raw_text: str | None = None  # the words before personal data was redacted, kept only when the pipeline asks
 
 
 @dataclass(frozen=True)
@@ -108,17 +110,42 @@ class FollowUp:
     action: str
     turn_index: int
     due_text: str | None = None  # the words that said when ("tomorrow", "within three days")
+    due_date: date | None = None  # those words resolved against the call's start time
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    """One drafted statement (the customer's issue, an action the agent took, the outcome) and its turns."""
+
+    text: str
+    turns: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A thing named in the call that the CRM record needs: an amount, an account, a day, an order number..."""
+
+    kind: str  # amount | account | source_account | destination_account | card_type | date | time | organisation | ...
+    value: str  # normalised ("135", "checking", "monday", "11:00"); a redacted placeholder for personal data
+    text: str  # the words as said (redacted where they are personal data)
+    turn_index: int
 
 
 @dataclass(frozen=True)
 class AcwDraft:
-    """The after-call work an agent would otherwise type: a summary, tags and follow-ups."""
+    """The after-call work an agent would otherwise type: structured fields, each with the turns it came from."""
 
     summary: str
     tags: tuple[str, ...]
-    follow_ups: tuple[FollowUp, ...] = ()
-    evidence_turns: tuple[int, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()  # the next steps, with owner and due date
+    evidence_turns: tuple[int, ...] = ()  # every turn the summary and the fields below came from
     customer_feedback: tuple[Feedback, ...] = ()
+    issue: DraftLine | None = None  # the customer's issue in one sentence, their own words
+    actions: tuple[DraftLine, ...] = ()  # what the agent did during the call
+    outcome: DraftLine | None = None  # resolved | unresolved | escalated | callback_promised, and why
+    request_type: DraftLine | None = None  # the CRM request to create: order | return | refund | complaint | ...
+    entities: tuple[Entity, ...] = ()
+    disposition: str | None = None  # suggested disposition code: the reason's CRM code and the outcome
 
 
 @dataclass(frozen=True)

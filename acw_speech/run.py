@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from acw_speech import __version__
-from acw_speech.acw import draft_acw
+from acw_speech.acw import call_language, draft_acw
 from acw_speech.asr import SpeechRecognizer
 from acw_speech.audio import EXTENSION_CONTAINERS, extension_disagrees, read_audio
 from acw_speech.config import ChannelsConfig, PipelineConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.errors import AcwError, OutputError, RecordingError, Terminated
+from acw_speech.llm_draft import draft_with_llm
 from acw_speech.output import EarlierCalls, PartWriter, RunId, output_lock, prepare_output
 from acw_speech.reasons import check_model_fits, classify_call, load_reason_model
 from acw_speech.records import (
@@ -36,6 +37,7 @@ from acw_speech.records import (
     Transcript,
     path_text,
 )
+from acw_speech.redact_turns import redact_transcript
 from acw_speech.sentiment import with_sentiment
 from acw_speech.speakers import find_voices
 from acw_speech.tables import PARTITION
@@ -106,6 +108,10 @@ class RunSummary:
         }
 
 
+LLM_DRAFTED_FLAG = "llm_drafted"
+LLM_FALLBACK_FLAG = "llm_fallback"  # the LLM server failed or answered out of schema: the built-in draft is kept
+
+
 class CallAnalyzer:
     """Holds the models (loaded on first use) and runs every stage on one recording."""
 
@@ -121,8 +127,12 @@ class CallAnalyzer:
         return model
 
     @cached_property
+    def taxonomy(self):
+        return load_taxonomy(self.config.reasons.taxonomy)
+
+    @property
     def reason_names(self) -> dict[str, dict[str, str]]:
-        return load_taxonomy(self.config.reasons.taxonomy).display_names()
+        return self.taxonomy.display_names()
 
     @cached_property
     def recognizer(self) -> SpeechRecognizer:
@@ -181,10 +191,13 @@ class CallAnalyzer:
         if not transcript.turns:
             empty = Transcript((), None, None, transcript.role_source, None, transcript.flags)
             return replace(result, status="no_speech", transcript=empty)
-        return replace(result, status="ok", **self.analyze(transcript))
+        return replace(result, status="ok", **self.analyze(transcript, details.call_start_time))
 
-    def analyze(self, transcript: Transcript) -> dict:
-        """Contact reason, dissatisfaction and the ACW draft for a transcript (no audio needed)."""
+    def analyze(self, transcript: Transcript, call_time: datetime | None = None) -> dict:
+        """Contact reason, dissatisfaction and the ACW draft for a transcript (no audio needed); `call_time`, when
+        the call started, dates its follow-ups. Personal data is redacted first, so no stage sees it."""
+        if self.config.redaction.enabled:
+            transcript = redact_transcript(transcript, transcript.language, self.config.redaction.keep_raw_transcript)
         reason = classify_call(transcript.turns, self.reason_model, self.config.reasons)
         customer_heard = any(t.role != AGENT for t in transcript.turns)
         # only the customer's dissatisfaction is measured: with the customer's channel silent there is none to score
@@ -193,8 +206,12 @@ class CallAnalyzer:
             found = score_dissatisfaction(transcript, self.config.dissatisfaction)
             dissatisfaction = with_sentiment(found, transcript, self.config.dissatisfaction)
         draft = draft_acw(
-            transcript, reason, dissatisfaction or Dissatisfaction(0.0), self.config.acw, self.reason_names
+            transcript, reason, dissatisfaction or Dissatisfaction(0.0), self.config.acw, self.taxonomy, call_time
         )
+        if self.config.llm.enabled:  # the centre's own LLM server redrafts; any failure keeps the built-in draft
+            draft, failure = draft_with_llm(transcript, draft, self.config.llm, call_language(transcript))
+            flag = LLM_FALLBACK_FLAG if failure else LLM_DRAFTED_FLAG
+            transcript = replace(transcript, flags=(*transcript.flags, flag))
         return {"transcript": transcript, "reason": reason, "dissatisfaction": dissatisfaction, "draft": draft}
 
 

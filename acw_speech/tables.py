@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from acw_speech.errors import OutputError
-from acw_speech.records import OK_STATUSES, CallResult, Transcript, stored_text
+from acw_speech.records import OK_STATUSES, AcwDraft, CallResult, Transcript, stored_text
 
-SCHEMA_VERSION = "3"
-UPGRADABLE_VERSIONS = ("2",)  # parts written by these are upgraded in place at a run's start (new columns null)
+SCHEMA_VERSION = "4"
+UPGRADABLE_VERSIONS = ("2", "3")  # parts written by these are upgraded in place at a run's start (new columns null)
 SCHEMA_VERSION_KEY = "acw_speech.schema_version"  # also in every file's Parquet key-value metadata
 PARTITION = "run_date"
 
@@ -38,9 +38,12 @@ SIGNAL = pa.struct(
         ("weight", pa.float32()),
     ]
 )
-FOLLOW_UP = pa.struct(
+FOLLOW_UP_V3 = pa.struct(
     [("owner", pa.string()), ("action", pa.string()), ("turn_index", pa.int32()), ("due_text", pa.string())]
 )
+FOLLOW_UP = pa.struct([*FOLLOW_UP_V3, ("due_date", pa.date32())])  # version 4 added the resolved date
+DRAFT_LINE = pa.struct([("text", pa.string()), ("turns", pa.list_(pa.int32()))])
+ENTITY = pa.struct([("kind", pa.string()), ("value", pa.string()), ("text", pa.string()), ("turn_index", pa.int32())])
 FEEDBACK = pa.struct([("turn_index", pa.int32()), ("text", pa.string())])
 INLINE_TURN = pa.struct(
     [
@@ -92,6 +95,12 @@ CALLS_SCHEMA = pa.schema(
         pa.field("follow_ups", pa.list_(FOLLOW_UP)),
         pa.field("acw_evidence_turns", pa.list_(pa.int32())),
         pa.field("customer_feedback", pa.list_(FEEDBACK)),
+        pa.field("customer_issue", DRAFT_LINE),  # the customer's issue in one sentence, with its turn
+        pa.field("agent_actions", pa.list_(DRAFT_LINE)),  # what the agent did during the call
+        pa.field("outcome", DRAFT_LINE),  # resolved | unresolved | escalated | callback_promised
+        pa.field("request_type", DRAFT_LINE),  # order | return | refund | complaint | service_request | none
+        pa.field("entities", pa.list_(ENTITY)),
+        pa.field("disposition", pa.string()),  # suggested: the reason's CRM code / the outcome
         pa.field("asr_model", pa.string()),
         pa.field("taxonomy", pa.string()),
         pa.field("processing_s", pa.float32()),
@@ -114,6 +123,7 @@ TURNS_SCHEMA = pa.schema(
         pa.field("end_s", pa.float64(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("asr_confidence", pa.float32(), nullable=False),
+        pa.field("raw_text", pa.string()),  # unredacted, only with redaction.keep_raw_transcript; else null
         pa.field("schema_version", pa.string(), nullable=False),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
@@ -121,7 +131,10 @@ TURNS_SCHEMA = pa.schema(
 
 
 TABLES = {"calls": CALLS_SCHEMA, "turns": TURNS_SCHEMA}
-NEW_IN_VERSION_3 = ("customer_sentiment", "agent_sentiment", "customer_feedback", "analyzed_at")
+NEW_IN_VERSION = {
+    "3": ("customer_sentiment", "agent_sentiment", "customer_feedback", "analyzed_at"),
+    "4": ("customer_issue", "agent_actions", "outcome", "request_type", "entities", "disposition", "raw_text"),
+}
 # statuses whose audio was read and holds nothing said: transcript "" and turns [] (null: never transcribed)
 NOTHING_SAID = ("no_speech", "empty_audio")
 
@@ -131,7 +144,7 @@ LEGACY_TABLES = {
         [
             f.with_type(pa.float32()) if f.name == "dissatisfaction" else f
             for f in CALLS_SCHEMA.remove_metadata()
-            if f.name != "turns" and f.name not in NEW_IN_VERSION_3
+            if f.name != "turns" and f.name not in NEW_IN_VERSION["3"] + NEW_IN_VERSION["4"]
         ]
     ),
     "turns.parquet": TURNS_SCHEMA.remove_metadata(),
@@ -173,11 +186,7 @@ def call_row(result: CallResult) -> dict:
         "dissatisfaction_signals": [vars(s) for s in d.signals] if d else None,
         "customer_sentiment": list(d.customer_sentiment) if d else None,
         "agent_sentiment": list(d.agent_sentiment) if d else None,
-        "summary": a.summary if a else None,
-        "tags": list(a.tags) if a else None,
-        "follow_ups": [vars(f) for f in a.follow_ups] if a else None,
-        "acw_evidence_turns": list(a.evidence_turns) if a else None,
-        "customer_feedback": [vars(f) for f in a.customer_feedback] if a else None,
+        **(draft_columns(a) if a else dict.fromkeys(DRAFT_COLUMNS)),
         "asr_model": result.asr_model,
         "taxonomy": result.taxonomy,
         "processing_s": result.processing_s,
@@ -187,6 +196,42 @@ def call_row(result: CallResult) -> dict:
         "acw_speech_version": result.version,
         "schema_version": SCHEMA_VERSION,
     }
+
+
+DRAFT_COLUMNS = (
+    "summary",
+    "tags",
+    "follow_ups",
+    "acw_evidence_turns",
+    "customer_feedback",
+    "customer_issue",
+    "agent_actions",
+    "outcome",
+    "request_type",
+    "entities",
+    "disposition",
+)
+
+
+def draft_columns(a: AcwDraft) -> dict:
+    """An ACW draft as the calls table (and `acw draft`) holds it."""
+    return {
+        "summary": a.summary,
+        "tags": list(a.tags),
+        "follow_ups": [vars(f) for f in a.follow_ups],
+        "acw_evidence_turns": list(a.evidence_turns),
+        "customer_feedback": [vars(f) for f in a.customer_feedback],
+        "customer_issue": _line(a.issue),
+        "agent_actions": [_line(line) for line in a.actions],
+        "outcome": _line(a.outcome),
+        "request_type": _line(a.request_type),
+        "entities": [vars(e) for e in a.entities],
+        "disposition": a.disposition,
+    }
+
+
+def _line(line) -> dict | None:
+    return {"text": line.text, "turns": list(line.turns)} if line else None
 
 
 def _inline_turn(turn) -> dict:
@@ -219,6 +264,7 @@ def turn_rows(result: CallResult) -> list[dict]:
             "end_s": t.end,
             "text": t.text,
             "asr_confidence": t.asr_confidence,
+            "raw_text": t.raw_text,
             "schema_version": SCHEMA_VERSION,
         }
         for t in result.transcript.turns
@@ -325,7 +371,9 @@ def part_version(schema: pa.Schema) -> str:
 
 def _older(schema: pa.Schema, version: str) -> pa.Schema:
     """What `schema` looked like in an upgradable older version (its columns without those added since)."""
-    return pa.schema([f for f in schema if f.name not in NEW_IN_VERSION_3], metadata={SCHEMA_VERSION_KEY: version})
+    added = [name for v, names in NEW_IN_VERSION.items() if int(v) > int(version) for name in names]
+    fields = [f.with_type(pa.list_(FOLLOW_UP_V3)) if f.name == "follow_ups" else f for f in schema]
+    return pa.schema([f for f in fields if f.name not in added], metadata={SCHEMA_VERSION_KEY: version})
 
 
 def upgraded(table: pa.Table, schema: pa.Schema) -> pa.Table:

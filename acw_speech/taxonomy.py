@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,6 +23,7 @@ class Reason(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     crm_code: str = Field(min_length=1)
+    request_type: Literal["order", "return", "refund", "complaint", "service_request", "none"] = "none"
     display_name: dict[str, str]
     description: str = Field(min_length=1)
     examples: dict[str, list[str]] = Field(default_factory=dict)

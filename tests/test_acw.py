@@ -7,7 +7,7 @@ import re
 import pytest
 
 from acw_speech.acw import draft_acw, load_acw_words
-from acw_speech.config import AcwConfig, DissatisfactionConfig
+from acw_speech.config import TEMPLATE_FIELDS, AcwConfig, DissatisfactionConfig
 from acw_speech.dissatisfaction import score_dissatisfaction
 from acw_speech.records import (
     AcwDraft,
@@ -16,9 +16,25 @@ from acw_speech.records import (
     Transcript,
     Turn,
 )
+from acw_speech.taxonomy import Reason, Taxonomy
 
 CONFIG = AcwConfig()
-REASON_NAMES = {"billing_dispute": {"en": "Billing dispute", "ru": "Спор по счёту"}}
+TAXONOMY = Taxonomy(
+    name="test",
+    version="1",
+    languages=["en", "ru"],
+    reasons=[
+        Reason(
+            id="billing_dispute",
+            crm_code="BIL-DSP",
+            request_type="complaint",
+            display_name={"en": "Billing dispute", "ru": "Спор по счёту"},
+            description="a charge the customer disputes",
+        ),
+        Reason(id="other", crm_code="OTH", display_name={"en": "Other", "ru": "Другое"}, description="anything else"),
+    ],
+)
+REASON_NAMES = TAXONOMY.display_names()
 
 
 def call(language: str | None, *turns: tuple[str, str]) -> Transcript:
@@ -30,7 +46,7 @@ def call(language: str | None, *turns: tuple[str, str]) -> Transcript:
 def draft(transcript: Transcript, reason: str = "billing_dispute", **config) -> AcwDraft:
     dissatisfaction = score_dissatisfaction(transcript, DissatisfactionConfig())
     prediction = ReasonPrediction(reason, 0.8, (1,))
-    return draft_acw(transcript, prediction, dissatisfaction, CONFIG.model_copy(update=config), REASON_NAMES)
+    return draft_acw(transcript, prediction, dissatisfaction, CONFIG.model_copy(update=config), TAXONOMY)
 
 
 def content_words(text: str) -> set[str]:
@@ -38,14 +54,18 @@ def content_words(text: str) -> set[str]:
 
 
 def template_words() -> set[str]:
-    """Every word the drafter may add itself: the summary templates and signal kinds of every language."""
+    """Every word the drafter may add itself: the summary templates, and the lexicon's words for signal kinds,
+    outcomes, requests and owners, in every language."""
     words = set()
+    for sentences in CONFIG.templates["default"].values():
+        words |= content_words(" ".join(sentences).format(**dict.fromkeys(TEMPLATE_FIELDS, "")))
     for language in load_acw_words(CONFIG.lexicon_path()).values():
-        for text in [*language.summary.values(), *language.kind_words.values()]:
-            words |= content_words(text.format(reason="", kinds="", text=""))
+        added = [language.kind_words, language.outcome_names, language.request_names, language.owner_names]
+        for text in [t for names in added for t in names.values()] + [language.unspecified]:
+            words |= content_words(text)
     for names in REASON_NAMES.values():
         words |= content_words(" ".join(names.values()))
-    return words
+    return words | {str(n) for n in range(10)}  # due dates are written as digits (2026-12-05)
 
 
 ENGLISH_TEMPLATE_WORDS = {"contact", "reason", "customer", "said", "agent", "was", "dissatisfied"}
@@ -176,7 +196,8 @@ def test_calm_call_is_not_tagged_or_summarised_as_dissatisfied():
 
     assert result.tags == ("balance_enquiry", "en")
     assert result.summary == (
-        'Contact reason: balance enquiry. Customer said: "I just wanted to check the balance on my account".'
+        'Contact reason: balance enquiry. Customer said: "I just wanted to check the balance on my account". '
+        "Outcome: resolved."
     )
 
 
@@ -206,7 +227,7 @@ def test_dissatisfied_summary_without_nameable_kinds_says_so_plainly():
 
     result = draft_acw(transcript, prediction, Dissatisfaction(0.6), CONFIG)
 
-    assert result.summary.endswith("Customer was dissatisfied.")
+    assert result.summary.endswith("Customer was dissatisfied (reasons not stated). Outcome: not resolved.")
     assert "dissatisfied" in result.tags
 
 

@@ -21,8 +21,9 @@ from acw_speech.output import PartWriter, RunId, prepare_output, write_batch
 from acw_speech.records import AcwDraft, CallResult, Dissatisfaction, ReasonPrediction, Transcript, Turn
 from acw_speech.tables import (
     CALLS_SCHEMA,
+    FOLLOW_UP_V3,
     LEGACY_TABLES,
-    NEW_IN_VERSION_3,
+    NEW_IN_VERSION,
     SCHEMA_VERSION,
     TURNS_SCHEMA,
     call_row,
@@ -214,23 +215,30 @@ def test_finished_calls_are_flushed_after_n_calls_or_t_seconds(tmp_path):
     assert sorted(read_turns(tmp_path).column("text").to_pylist())[-4:] == ["four", "one", "three", "two"]
 
 
-def test_a_schema_version_2_folder_is_read_and_then_upgraded_in_place(tmp_path):
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_an_older_schema_version_folder_is_read_and_then_upgraded_in_place(tmp_path, version):
     write_batch([_ok_call("c1", "/in/a.wav", T0, "my bill is wrong")], tmp_path, "2026-12-01", "part-x-1-00000")
-    for table_dir in ("calls", "turns"):  # make the part what acw-speech 0.2 wrote: schema version 2
+    added = [name for v, names in NEW_IN_VERSION.items() if int(v) > int(version) for name in names]
+    for table_dir in ("calls", "turns"):  # make the part what an older acw-speech wrote
         part = next((tmp_path / table_dir).rglob("*.parquet"))
         table = pq.read_table(part)
-        keep = [f for f in table.schema if f.name not in NEW_IN_VERSION_3]
+        keep = [f for f in table.schema if f.name not in added]
+        keep = [f.with_type(pa.list_(FOLLOW_UP_V3)) if f.name == "follow_ups" else f for f in keep]
         old = pa.Table.from_arrays(
-            [table.column(f.name) if f.name != "schema_version" else pa.array(["2"] * len(table)) for f in keep],
-            schema=pa.schema(keep, metadata={b"acw_speech.schema_version": b"2"}),
+            [
+                table.column(f.name).cast(f.type) if f.name != "schema_version" else pa.array([version] * len(table))
+                for f in keep
+            ],
+            schema=pa.schema(keep, metadata={b"acw_speech.schema_version": version.encode()}),
         )
         pq.write_table(old, part)
 
     read_before = read_calls(tmp_path).to_pylist()[0]  # readable as it is, new columns null
-    assert read_before["customer_sentiment"] is None and read_before["schema_version"] == SCHEMA_VERSION
+    assert read_before["disposition"] is None and read_before["schema_version"] == SCHEMA_VERSION
     prepare_output(tmp_path)
     for part in tmp_path.rglob("*.parquet"):
         assert pq.read_metadata(part).metadata[b"acw_speech.schema_version"] == SCHEMA_VERSION.encode()
     upgraded = pd.read_parquet(tmp_path / "calls").iloc[0]  # a plain reader sees today's schema
-    assert upgraded["transcript"] == read_before["transcript"] and upgraded["customer_feedback"] is None
-    assert set(NEW_IN_VERSION_3) <= set(upgraded.index)
+    assert upgraded["transcript"] == read_before["transcript"] and upgraded["entities"] is None
+    assert set(NEW_IN_VERSION["3"] + NEW_IN_VERSION["4"]) - {"raw_text"} <= set(upgraded.index)
+    assert pd.read_parquet(tmp_path / "turns")["raw_text"].isna().all()  # a turns column, null when upgraded

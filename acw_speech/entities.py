@@ -1,0 +1,230 @@
+"""Turns -> entities: the amounts, accounts, card types, days, times, order and reference numbers a CRM record needs.
+
+Calls say numbers in words ("one hundred and thirty five dollars", "сто тридцать пять рублей"), so number words
+become digits first: English through text2num, Russian by the small reader below (text2num has no Russian).
+Then two ways find a value, both with the turn it was said in:
+
+- patterns per kind (`models/lexicons/entities.yaml`): "$113", "savings account", "eleven a m";
+- the agent's question: contact-centre calls are slot filling ("what is the source account?" - "savings"), so a
+  customer's answer fills the slot the agent's previous turn asked about, even when it is one bare word.
+
+Personal data is redacted before this stage; its placeholders ("[PHONE_NUMBER]") are kept as entities of that
+kind, so the draft shows that a number was given without showing the number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from acw_speech.config import MODELS_DIR
+from acw_speech.errors import ConfigError
+from acw_speech.records import AGENT, CUSTOMER, Entity, Turn
+from acw_speech.text import russian_form
+
+LEXICON = MODELS_DIR / "lexicons" / "entities.yaml"
+PLACEHOLDER = re.compile(r"\[([A-Z_]+)\]")
+TYPED_SLOTS = ("source_account", "destination_account", "account", "card_type", "amount", "date", "time")
+
+
+@dataclass(frozen=True)
+class EntityWords:
+    """One language's entity patterns and the agent questions that ask for each slot."""
+
+    patterns: dict[str, tuple[re.Pattern, ...]]
+    source: re.Pattern
+    destination: re.Pattern
+    normal: dict[str, str]
+    asked: dict[str, re.Pattern]
+    answer_lead: re.Pattern
+
+
+def find_entities(turns: tuple[Turn, ...] | list[Turn], language: str, path: Path = LEXICON) -> tuple[Entity, ...]:
+    """Every entity said in the call, in turn order, each value once per kind (its first mention)."""
+    words = load_entity_words(path).get(language) or load_entity_words(path)["en"]
+    found: list[Entity] = []
+    asked: str | None = None
+    for turn in turns:
+        text = numbers_as_digits(turn.text, language)
+        if turn.role == CUSTOMER and asked:
+            found += _answer(asked, text, turn, words)
+        found += _said(text, turn, words)
+        if turn.role == AGENT:
+            asked = next((slot for slot, cue in words.asked.items() if cue.search(text)), None)
+        elif turn.role != CUSTOMER:
+            asked = None
+    return _first_mentions(found)
+
+
+def _said(text: str, turn: Turn, words: EntityWords) -> list[Entity]:
+    """Entities a turn states outright: by pattern, accounts moved between, and personal-data placeholders."""
+    found = []
+    for kind, patterns in words.patterns.items():
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                found.append(Entity(kind, _normal(m.group("value"), words), m.group().strip(), turn.index))
+    for kind, pattern in (("source_account", words.source), ("destination_account", words.destination)):
+        for m in pattern.finditer(text):
+            found.append(Entity(kind, _normal(m.group("value"), words), m.group().strip(), turn.index))
+    for m in PLACEHOLDER.finditer(turn.text):
+        found.append(Entity(m.group(1).lower(), m.group(), m.group(), turn.index))
+    return found
+
+
+def _answer(slot: str, text: str, turn: Turn, words: EntityWords) -> list[Entity]:
+    """The customer's answer to the agent's question about `slot`."""
+    if slot in TYPED_SLOTS:
+        kind = {"source_account": "account", "destination_account": "account"}.get(slot, slot)
+        for pattern in words.patterns.get(kind, ()):
+            if m := pattern.search(text):
+                return [Entity(slot, _normal(m.group("value"), words), m.group().strip(), turn.index)]
+        if kind in ("account", "card_type", "date"):  # a bare answer: "savings", "debit", "monday"
+            bare = _bare_value(text, kind, words)
+            return [Entity(slot, bare, text.strip(), turn.index)] if bare else []
+        return []
+    value = words.answer_lead.sub("", text.strip().rstrip(".!?")).strip(" ,.")
+    if not value or len(value.split()) > 6 or PLACEHOLDER.fullmatch(value):
+        return []  # a long answer is no name, and a redacted one is already an entity
+    return [Entity(slot, value.lower(), text.strip(), turn.index)]
+
+
+def _bare_value(text: str, kind: str, words: EntityWords) -> str | None:
+    """An account type, card type or day said on its own ("savings", "дебетовая")."""
+    word_of = {
+        "account": r"checking|cheque|chequing|savings?|current|credit|business|joint|текущ\w*|сберегательн\w*|"
+        r"накопительн\w*|кредитн\w*|зарплатн\w*",
+        "card_type": r"debit|credit|prepaid|virtual|дебетов\w*|кредитн\w*|виртуальн\w*",
+    }
+    if kind == "date":
+        return next((_normal(m.group("value"), words) for p in words.patterns["date"] if (m := p.search(text))), None)
+    m = re.search(rf"\b({word_of[kind]})\b", text, re.IGNORECASE)
+    return _normal(m.group(1), words) if m else None
+
+
+def _normal(value: str, words: EntityWords) -> str:
+    value = re.sub(r"\s+", " ", value.strip().lower()).replace("ё", "е")
+    if value in words.normal:
+        return words.normal[value]
+    for stem, normal in words.normal.items():
+        if value.startswith(stem) and not stem.isascii():
+            return normal
+    amount = re.fullmatch(r"(\d[\d, ]*)(?:[.,](\d\d))?", value)
+    if amount:
+        whole = re.sub(r"[, ]", "", amount.group(1))
+        return f"{whole}.{amount.group(2)}" if amount.group(2) else whole
+    time = re.fullmatch(r"(\d{1,2})(?::(\d\d))?\s?([ap])\.?\s?m\.?", value)
+    if time:
+        hour = int(time.group(1)) % 12 + (12 if time.group(3) == "p" else 0)
+        return f"{hour:02d}:{time.group(2) or '00'}"
+    return value
+
+
+def _first_mentions(found: list[Entity]) -> tuple[Entity, ...]:
+    """One entity per (kind, value), the first said; an account that is a transfer's source or destination is
+    not listed again as a plain account."""
+    roles = {e.value for e in found if e.kind in ("source_account", "destination_account")}
+    seen, kept = set(), []
+    for entity in sorted(found, key=lambda e: e.turn_index):
+        key = (entity.kind, entity.value)
+        if key in seen or (entity.kind == "account" and entity.value in roles):
+            continue
+        seen.add(key)
+        kept.append(entity)
+    return tuple(kept)
+
+
+# Number words -> digits -------------------------------------------------------------------------------------------
+
+_RU_NUMBERS = {
+    "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8,
+    "девять": 9, "десять": 10, "одиннадцать": 11, "двенадцать": 12, "тринадцать": 13, "четырнадцать": 14,
+    "пятнадцать": 15, "шестнадцать": 16, "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19, "двадцать": 20,
+    "тридцать": 30, "сорок": 40, "пятьдесят": 50, "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80,
+    "девяносто": 90, "сто": 100, "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500, "шестьсот": 600,
+    "семьсот": 700, "восемьсот": 800, "девятьсот": 900,
+}  # fmt: skip
+_RU_SCALES = {"тысяча": 1000, "миллион": 1_000_000}
+_RU_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
+
+
+def numbers_as_digits(text: str, language: str) -> str:
+    """`text` with its number words written as digits ("сто тридцать пять" -> "135")."""
+    if language == "ru":
+        return _russian_numbers_as_digits(text)
+    from text_to_num import alpha2digit
+
+    return alpha2digit(text, "en")
+
+
+def _russian_numbers_as_digits(text: str) -> str:
+    out, last, run = [], 0, []  # run: (start, end, value) of consecutive number words
+
+    def flush():
+        nonlocal last
+        if run:
+            out.append(text[last : run[0][0]] + str(_russian_value([v for _, _, v in run])))
+            last = run[-1][1]
+            run.clear()
+
+    for m in _RU_WORD.finditer(text):
+        lemma = russian_form(m.group().lower())[0]
+        value = _RU_NUMBERS.get(lemma, _RU_SCALES.get(lemma))
+        if value is None or (run and text[run[-1][1] : m.start()].strip() or not _continues(run, value)):
+            flush()
+        if value is not None:
+            run.append((m.start(), m.end(), value))
+    flush()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _continues(run: list, value: int) -> bool:
+    """Whether a number word extends the number so far ("сто" + "тридцать"), not starts another ("два" "три")."""
+    if not run:
+        return True
+    previous = run[-1][2]
+    if value in _RU_SCALES.values():
+        return previous < 1000
+    tens_then_unit = previous >= 20 and previous % 10 == 0 and value < 10
+    return previous >= 1000 or (previous >= 100 and value < 100) or tens_then_unit
+
+
+def _russian_value(values: list[int]) -> int:
+    total, current = 0, 0
+    for value in values:
+        if value in _RU_SCALES.values():
+            total += max(current, 1) * value
+            current = 0
+        else:
+            current += value
+    return total + current
+
+
+@lru_cache(maxsize=4)
+def load_entity_words(path: Path = LEXICON) -> dict[str, EntityWords]:
+    """The entity lexicon, compiled once; a bad entry is a ConfigError."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return {language: _language_words(entry) for language, entry in raw.items()}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read entity lexicon {path}: {exc}") from None
+    except (re.error, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"invalid entity lexicon {path}: {exc!r}") from None
+
+
+def _language_words(entry: dict) -> EntityWords:
+    def compiled(pattern: str) -> re.Pattern:
+        return re.compile(pattern, re.IGNORECASE)
+
+    return EntityWords(
+        patterns={kind: tuple(compiled(p) for p in patterns) for kind, patterns in entry["patterns"].items()},
+        source=compiled(entry["source"]),
+        destination=compiled(entry["destination"]),
+        normal={str(k).replace("ё", "е"): str(v) for k, v in (entry.get("normal") or {}).items()},
+        asked={slot: compiled(p) for slot, p in entry["asked"].items()},
+        answer_lead=compiled(entry["answer_lead"]),
+    )

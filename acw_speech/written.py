@@ -1,0 +1,104 @@
+"""Written transcripts -> a `Transcript`: for drafting ACW without audio (`acw draft`), e.g. while tuning templates.
+
+Two forms are read:
+
+- JSON: a list of turns `{"role": "agent"|"customer", "text": ..., "start": s, "end": s}` (start and end
+  optional), or an object with such a list under "turns";
+- plain text: one turn per line, each starting with its speaker, `Agent:` / `Customer:` (also `Оператор:`,
+  `Клиент:`, `Operator:`, `Caller:`); a line without a prefix continues the turn above.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from acw_speech.errors import AcwError
+from acw_speech.records import AGENT, CUSTOMER, Transcript, Turn
+from acw_speech.text import script_language
+
+SPEAKERS = {
+    "agent": AGENT,
+    "operator": AGENT,
+    "оператор": AGENT,
+    "агент": AGENT,
+    "customer": CUSTOMER,
+    "caller": CUSTOMER,
+    "client": CUSTOMER,
+    "клиент": CUSTOMER,
+    "абонент": CUSTOMER,
+}
+_PREFIX = re.compile(r"^\s*(\w+)\s*:\s*(.*)$")
+
+
+class TranscriptFormatError(AcwError):
+    """A written transcript that cannot be read; the message names the line or turn."""
+
+
+def read_written_transcript(text: str, language: str | None = None) -> Transcript:
+    """A transcript from JSON turns or prefixed lines; the language is `language`, else guessed from the alphabet."""
+    stripped = text.strip()
+    if not stripped:
+        raise TranscriptFormatError("the transcript is empty")
+    rows = _json_turns(stripped) if stripped[0] in "[{" else _prefixed_turns(stripped)
+    turns = tuple(Turn(i, role, start, end, words, 1.0) for i, (role, words, start, end) in enumerate(rows))
+    guessed = language or script_language(" ".join(t.text for t in turns))
+    return Transcript(turns, guessed, None, "written", 1.0)
+
+
+def _json_turns(text: str) -> list[tuple[str, str, float, float]]:
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TranscriptFormatError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    turns = parsed.get("turns") if isinstance(parsed, dict) else parsed
+    if not isinstance(turns, list) or not turns:
+        raise TranscriptFormatError('JSON must be a non-empty list of turns, or an object with a "turns" list')
+    rows, clock = [], 0.0
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, dict):
+            raise TranscriptFormatError(f"turn {i}: expected an object with role and text, got {type(turn).__name__}")
+        role = SPEAKERS.get(str(turn.get("role", "")).strip().lower())
+        if role is None:
+            raise TranscriptFormatError(f"turn {i}: role must be agent or customer, not {turn.get('role')!r}")
+        words = turn.get("text")
+        if not isinstance(words, str) or not words.strip():
+            raise TranscriptFormatError(f"turn {i}: text must be a non-empty string")
+        start, end = _times(turn, i, clock)
+        rows.append((role, words.strip(), start, end))
+        clock = end
+    return rows
+
+
+def _times(turn: dict, i: int, clock: float) -> tuple[float, float]:
+    """A turn's start and end: as given, or two seconds a turn after the one before."""
+    try:
+        start = float(turn["start"]) if turn.get("start") is not None else clock
+        end = float(turn["end"]) if turn.get("end") is not None else start + 2.0
+    except (TypeError, ValueError):
+        raise TranscriptFormatError(f"turn {i}: start and end must be numbers of seconds") from None
+    if start < 0 or end < start:
+        raise TranscriptFormatError(f"turn {i}: start {start} and end {end} are not a time span")
+    return start, end
+
+
+def _prefixed_turns(text: str) -> list[tuple[str, str, float, float]]:
+    rows: list[list] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _PREFIX.match(line)
+        role = SPEAKERS.get(match.group(1).lower()) if match else None
+        if role is not None:
+            rows.append([role, match.group(2).strip()])
+        elif rows:
+            rows[-1][1] = f"{rows[-1][1]} {line.strip()}".strip()
+        else:
+            raise TranscriptFormatError(
+                f"line {number}: start each turn with its speaker, e.g. 'Agent:' or 'Customer:' "
+                "('Оператор:', 'Клиент:')"
+            )
+    rows = [r for r in rows if r[1]]
+    if not rows:
+        raise TranscriptFormatError("no turn has any words")
+    return [(role, words, 2.0 * i, 2.0 * i + 2.0) for i, (role, words) in enumerate(rows)]
