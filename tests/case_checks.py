@@ -204,8 +204,10 @@ def _phrases(text: str) -> set[tuple[str, ...]]:
 
 
 def _scripts(text: str) -> list[str]:
+    """Writing systems of the spoken words in order; redaction placeholders ("[PERSON_NAME]") are our markup, not
+    words that were said, so they are left out."""
     order = []
-    for ch in text:
+    for ch in re.sub(r"\[[A-Z_]+\]", " ", text):
         script = "cyrillic" if "\u0400" <= ch <= "\u04ff" else "latin" if ch.isascii() and ch.isalpha() else None
         if script and (not order or order[-1] != script):
             order.append(script)
