@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-system-packages.sh
 	touch $@
 
 demo: install
-	$(BIN)/acw run sample_audio --out demo_out
+	$(BIN)/acw run --manifest sample_audio/manifest.csv --out demo_out
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -178,7 +178,8 @@ def customer_issue(
     decisive = [s for s in customer if s.turn_index in evidence_turns]
     for group in (decisive, customer):
         for sentence in group:
-            if cue := words.issue_cue.search(_normalise(sentence.text)):
+            cue = words.issue_cue.search(_normalise(sentence.text))
+            if cue and len(sentence.text[cue.start() :].split()) >= config.min_issue_words:
                 return replace(sentence, text=sentence.text[cue.start() :])
     stated = [s for group in (decisive, customer) for s in group if _states_something(s, words, config)]
     return stated[0] if stated else None
