@@ -16,12 +16,9 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from acw_speech.config import AcwConfig
+from acw_speech.config import AcwConfig, read_lexicon, template_fields
 from acw_speech.due_dates import resolve_due_date
 from acw_speech.entities import find_entities
-from acw_speech.errors import ConfigError
 from acw_speech.feedback import find_feedback
 from acw_speech.outcome import OutcomeWords, agent_actions, call_outcome, outcome_words, request_type
 from acw_speech.records import (
@@ -129,12 +126,9 @@ def draft_acw(
 
 def render_summary(sentences: list[str], fields: dict[str, str]) -> str:
     """The template's sentences with the draft's fields; a sentence naming a field without a value is left out."""
-    import string
-
     kept = []
     for sentence in sentences:
-        named = [f for _, f, _, _ in string.Formatter().parse(sentence) if f]
-        if all(fields.get(f) for f in named):
+        if all(fields.get(f) for f in template_fields(sentence)):
             kept.append(sentence.format(**fields))
     return " ".join(kept)
 
@@ -332,13 +326,7 @@ def _words_for(by_language: dict[str, LanguageWords], language: str) -> Language
 @lru_cache(maxsize=8)
 def load_acw_words(path: Path) -> dict[str, LanguageWords]:
     """Read the ACW wording and cue YAML once, compiling its patterns; a bad entry is a ConfigError."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return {language: _language_words(entry) for language, entry in raw.items()}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read ACW lexicon {path}: {exc}") from None
-    except (re.error, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"invalid ACW lexicon {path}: {exc!r}") from None
+    return read_lexicon(path, "ACW lexicon", lambda raw: {lang: _language_words(e) for lang, e in raw.items()})
 
 
 def _language_words(entry: dict) -> LanguageWords:

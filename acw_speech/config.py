@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -15,6 +16,7 @@ from acw_speech.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PIPELINE = PROJECT_ROOT / "pipelines" / "default.yaml"
 MODELS_DIR = PROJECT_ROOT / "models"
+T = TypeVar("T")
 
 
 class Section(BaseModel):
@@ -188,7 +190,7 @@ class AcwConfig(Section):
                     raise ValueError(f"template {reason}.{language} has no sentences")
                 for sentence in sentences:
                     try:
-                        named = [f for _, f, _, _ in string.Formatter().parse(sentence) if f is not None]
+                        named = template_fields(sentence)
                     except ValueError as exc:
                         raise ValueError(f"template {reason}.{language} {sentence!r}: {exc}") from None
                     unknown = [f for f in named if f not in TEMPLATE_FIELDS]
@@ -298,6 +300,24 @@ def load_validated(path: Path, model: type[BaseModel], what: str, not_found: str
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid {what} {path}: {problems}") from None
+
+
+def read_lexicon(path: Path, what: str, build: Callable[[dict], T]) -> T:
+    """A YAML lexicon (cue phrases, word lists) turned into ready-to-match form by `build`; an unreadable file or a
+    bad entry (a broken pattern, a missing key) is a ConfigError naming the file, never a traceback mid-run."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from None
+    try:
+        return build(raw)
+    except (re.error, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"invalid {what} {path}: {exc!r}") from None
+
+
+def template_fields(sentence: str) -> list[str]:
+    """The {fields} an ACW summary template sentence names (ValueError for a stray brace)."""
+    return [name for _, name, _, _ in string.Formatter().parse(sentence) if name is not None]
 
 
 def with_overrides(config: PipelineConfig, **sections: dict) -> PipelineConfig:

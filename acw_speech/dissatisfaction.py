@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from acw_speech.config import DissatisfactionConfig
-from acw_speech.errors import ConfigError
+from acw_speech.config import DissatisfactionConfig, read_lexicon
 from acw_speech.records import (
     AGENT,
     CUSTOMER,
@@ -308,18 +305,14 @@ def _timing_weight(lexicon: Lexicon, kind: str) -> float:
 @lru_cache(maxsize=8)
 def load_lexicon(path: Path) -> Lexicon:
     """Read a dissatisfaction lexicon YAML once; phrases are stored as dictionary forms, ready to match."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read dissatisfaction lexicon {path}: {exc}") from None
+    return read_lexicon(path, "dissatisfaction lexicon", _lexicon)
+
+
+def _lexicon(raw: dict) -> Lexicon:
     spellings = {str(k).lower(): str(v).lower() for k, v in (raw.get("spellings") or {}).items()}
-    try:
-        classes = _word_classes(raw.get("classes") or {}, spellings)
-        kinds = {kind: _kind_rules(entry or {}, spellings, classes) for kind, entry in (raw.get("kinds") or {}).items()}
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"invalid dissatisfaction lexicon {path}: {exc}") from None
+    classes = _word_classes(raw.get("classes") or {}, spellings)
     return Lexicon(
-        kinds=kinds,
+        kinds={kind: _kind_rules(entry or {}, spellings, classes) for kind, entry in (raw.get("kinds") or {}).items()},
         negators=_word_set(raw.get("negators"), spellings),
         negators_after=_word_set(raw.get("negators_after"), spellings),
         negation_stops=_word_set(raw.get("negation_stops"), spellings),

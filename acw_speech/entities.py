@@ -19,10 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from acw_speech.config import MODELS_DIR
-from acw_speech.errors import ConfigError
+from acw_speech.config import MODELS_DIR, read_lexicon
 from acw_speech.records import AGENT, CUSTOMER, Entity, Turn
 from acw_speech.text import russian_form
 
@@ -36,6 +33,7 @@ class EntityWords:
     """One language's entity patterns and the agent questions that ask for each slot."""
 
     patterns: dict[str, tuple[re.Pattern, ...]]
+    bare: dict[str, tuple[re.Pattern, ...]]  # slot kind -> the value said on its own
     source: re.Pattern
     destination: re.Pattern
     normal: dict[str, str]
@@ -76,33 +74,17 @@ def _said(text: str, turn: Turn, words: EntityWords) -> list[Entity]:
 
 
 def _answer(slot: str, text: str, turn: Turn, words: EntityWords) -> list[Entity]:
-    """The customer's answer to the agent's question about `slot`."""
+    """The customer's answer to the agent's question about `slot`: a typed value (by its patterns, or said on its
+    own: "savings", "debit"), or for a name the answer without its lead-in ("the company is ...")."""
     if slot in TYPED_SLOTS:
         kind = {"source_account": "account", "destination_account": "account"}.get(slot, slot)
-        for pattern in words.patterns.get(kind, ()):
-            if m := pattern.search(text):
-                return [Entity(slot, _normal(m.group("value"), words), m.group().strip(), turn.index)]
-        if kind in ("account", "card_type", "date"):  # a bare answer: "savings", "debit", "monday"
-            bare = _bare_value(text, kind, words)
-            return [Entity(slot, bare, text.strip(), turn.index)] if bare else []
-        return []
+        patterns = (*words.patterns.get(kind, ()), *words.bare.get(kind, ()))
+        match = next((m for p in patterns if (m := p.search(text))), None)
+        return [Entity(slot, _normal(match.group("value"), words), text.strip(), turn.index)] if match else []
     value = words.answer_lead.sub("", text.strip().rstrip(".!?")).strip(" ,.")
     if not value or len(value.split()) > 6 or PLACEHOLDER.fullmatch(value):
         return []  # a long answer is no name, and a redacted one is already an entity
     return [Entity(slot, value.lower(), text.strip(), turn.index)]
-
-
-def _bare_value(text: str, kind: str, words: EntityWords) -> str | None:
-    """An account type, card type or day said on its own ("savings", "дебетовая")."""
-    word_of = {
-        "account": r"checking|cheque|chequing|savings?|current|credit|business|joint|текущ\w*|сберегательн\w*|"
-        r"накопительн\w*|кредитн\w*|зарплатн\w*",
-        "card_type": r"debit|credit|prepaid|virtual|дебетов\w*|кредитн\w*|виртуальн\w*",
-    }
-    if kind == "date":
-        return next((_normal(m.group("value"), words) for p in words.patterns["date"] if (m := p.search(text))), None)
-    m = re.search(rf"\b({word_of[kind]})\b", text, re.IGNORECASE)
-    return _normal(m.group(1), words) if m else None
 
 
 def _normal(value: str, words: EntityWords) -> str:
@@ -207,13 +189,7 @@ def _russian_value(values: list[int]) -> int:
 @lru_cache(maxsize=4)
 def load_entity_words(path: Path = LEXICON) -> dict[str, EntityWords]:
     """The entity lexicon, compiled once; a bad entry is a ConfigError."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return {language: _language_words(entry) for language, entry in raw.items()}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read entity lexicon {path}: {exc}") from None
-    except (re.error, KeyError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"invalid entity lexicon {path}: {exc!r}") from None
+    return read_lexicon(path, "entity lexicon", lambda raw: {lang: _language_words(e) for lang, e in raw.items()})
 
 
 def _language_words(entry: dict) -> EntityWords:
@@ -222,6 +198,7 @@ def _language_words(entry: dict) -> EntityWords:
 
     return EntityWords(
         patterns={kind: tuple(compiled(p) for p in patterns) for kind, patterns in entry["patterns"].items()},
+        bare={kind: (compiled(p),) for kind, p in (entry.get("bare") or {}).items()},
         source=compiled(entry["source"]),
         destination=compiled(entry["destination"]),
         normal={str(k).replace("ё", "е"): str(v) for k, v in (entry.get("normal") or {}).items()},

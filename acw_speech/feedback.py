@@ -12,10 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from acw_speech.config import MODELS_DIR
-from acw_speech.errors import ConfigError
+from acw_speech.config import MODELS_DIR, read_lexicon
 from acw_speech.records import AGENT, Feedback, Turn
 
 LEXICON = MODELS_DIR / "lexicons" / "feedback.yaml"
@@ -45,11 +42,10 @@ def find_feedback(turns: tuple[Turn, ...] | list[Turn], path: Path = LEXICON) ->
 
 @lru_cache(maxsize=4)
 def load_cues(path: Path) -> FeedbackCues:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        compile_all = lambda key: tuple(  # noqa: E731
-            re.compile(p) for language in raw[key].values() for p in language
-        )
+    def build(raw: dict) -> FeedbackCues:
+        def compile_all(key: str) -> tuple[re.Pattern, ...]:
+            return tuple(re.compile(p) for language in raw[key].values() for p in language)
+
         return FeedbackCues(suggest=compile_all("suggest"), not_feedback=compile_all("not_feedback"))
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, re.error) as exc:
-        raise ConfigError(f"cannot read the feedback cues {path}: {exc}") from None
+
+    return read_lexicon(path, "feedback cues", build)

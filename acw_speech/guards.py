@@ -19,10 +19,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from acw_speech.config import MODELS_DIR
-from acw_speech.errors import ModelError
+from acw_speech.config import MODELS_DIR, read_lexicon
 from acw_speech.records import Word
 
 REPETITION_FLAG = "repetition_suspected"
@@ -276,11 +273,9 @@ class StockPhrases:
 @lru_cache(maxsize=4)
 def load_stock_phrases(path: Path = STOCK_PHRASES_PATH) -> StockPhrases:
     """Read the stock-phrase lexicon (models/lexicons/hallucinations.yaml); all languages are used together."""
-    try:
-        lexicon = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        return StockPhrases(*(_phrase_keys(lexicon[kind]) for kind in ("video", "common")))
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelError(f"cannot read the stock-phrase lexicon {path}: {exc}") from None
+    return read_lexicon(
+        path, "stock-phrase lexicon", lambda raw: StockPhrases(*(_phrase_keys(raw[k]) for k in ("video", "common")))
+    )
 
 
 def _phrase_keys(by_language: dict[str, list[str]]) -> tuple[str, ...]:

@@ -127,7 +127,7 @@ class Entity:
 
     kind: str  # amount | account | source_account | destination_account | card_type | date | time | organisation | ...
     value: str  # normalised ("135", "checking", "monday", "11:00"); a redacted placeholder for personal data
-    text: str  # the words as said (redacted where they are personal data)
+    text: str  # the words that name it, number words as digits ("135 dollars"); redacted where personal
     turn_index: int
 
 

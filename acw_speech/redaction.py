@@ -26,9 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
-from acw_speech.config import MODELS_DIR
+from acw_speech.config import MODELS_DIR, read_lexicon
 
 LEXICON = MODELS_DIR / "lexicons" / "redaction.yaml"
 LANGUAGES = ("en", "ru")
@@ -89,7 +87,10 @@ class Lexicon:
 
 @lru_cache(maxsize=2)
 def lexicon(language: str) -> Lexicon:
-    raw = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    return read_lexicon(LEXICON, "redaction lexicon", lambda raw: _lexicon(raw, language))
+
+
+def _lexicon(raw: dict, language: str) -> Lexicon:
     return Lexicon(
         digits=raw["digits"][language],
         teens=raw["teens"][language],

@@ -14,11 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from acw_speech.config import MODELS_DIR, DissatisfactionConfig
+from acw_speech.config import MODELS_DIR, DissatisfactionConfig, read_lexicon
 from acw_speech.dissatisfaction import combined_score
-from acw_speech.errors import ConfigError
 from acw_speech.records import AGENT, CUSTOMER, UNKNOWN, Dissatisfaction, Signal, Transcript, Turn
 from acw_speech.text import script_language, tokenize
 
@@ -118,15 +115,15 @@ def _russian(text: str) -> float:
 
 @lru_cache(maxsize=4)
 def load_russian_lexicon(path: Path) -> RussianLexicon:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        return RussianLexicon(
+    return read_lexicon(
+        path,
+        "Russian sentiment lexicon",
+        lambda raw: RussianLexicon(
             valence={str(k).replace("ё", "е"): float(v) for k, v in raw["valence"].items()},
             negators=frozenset(raw["negators"]),
             intensifiers=frozenset(raw["intensifiers"]),
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"cannot read the Russian sentiment lexicon {path}: {exc}") from None
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -50,3 +50,15 @@ def test_command_line_overrides_are_validated():
     assert with_overrides(config, asr={"model": "/models/x", "device": None}).asr.model == "/models/x"
     with pytest.raises(ConfigError, match="asr.device"):
         with_overrides(config, asr={"device": "gpu"})
+
+
+def test_a_broken_lexicon_is_a_config_error_naming_the_file(tmp_path):
+    from acw_speech.config import read_lexicon
+    from acw_speech.entities import load_entity_words
+
+    broken = tmp_path / "entities.yaml"
+    broken.write_text("en:\n  patterns: {amount: ['(unclosed']}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"invalid entity lexicon .*entities\.yaml"):
+        load_entity_words(broken)
+    with pytest.raises(ConfigError, match="cannot read feedback cues"):
+        read_lexicon(tmp_path / "missing.yaml", "feedback cues", dict)
