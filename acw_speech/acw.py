@@ -174,7 +174,8 @@ def customer_issue(
         for sentence in group:
             cue = words.issue_cue.search(_normalise(sentence.text))
             if cue and len(sentence.text[cue.start() :].split()) >= config.min_issue_words:
-                return replace(sentence, text=sentence.text[cue.start() :])
+                lead = sentence.text[: cue.start()].split()  # "Мне не пришёл заказ": keep a short lead-in
+                return sentence if len(lead) <= 2 else replace(sentence, text=sentence.text[cue.start() :])
     stated = [s for group in (decisive, customer) for s in group if _states_something(s, words, config)]
     return stated[0] if stated else None
 

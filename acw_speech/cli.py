@@ -390,6 +390,7 @@ def draft(
             "reason_evidence_turns": list(reason.evidence_turns),
             "dissatisfaction": dissatisfaction.score if dissatisfaction else None,
             "dissatisfaction_signals": [vars(s) for s in dissatisfaction.signals] if dissatisfaction else [],
+            "flags": list(analysis["transcript"].flags),  # personal_data_redacted, llm_drafted / llm_fallback
             **draft_columns(analysis["draft"]),
             "turns": [{"turn_index": t.index, "role": t.role, "text": t.text} for t in analysis["transcript"].turns],
         }
@@ -402,7 +403,7 @@ def draft(
 @app.command()
 def redact(
     texts: Optional[list[str]] = typer.Argument(None, help="Texts to redact."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="A text file, one text per line (- for stdin)."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="A text file, one text per line (- for stdin)."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="en or ru (default: each text's alphabet)."),
     show: bool = typer.Option(False, "--show", help="Also list what was found (kind and words) under each text."),
 ) -> None:
@@ -411,11 +412,11 @@ def redact(
     from acw_speech.text import script_language
 
     def work() -> int:
-        if bool(texts) == bool(file):
+        if bool(texts) == (file is not None):
             raise AcwError("give the texts as arguments or a --file, not both or neither")
         if language is not None and language not in LANGUAGES:
             raise AcwError(f"--language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-        lines = texts if texts else _read_text(str(file)).splitlines()
+        lines = texts if texts else _read_text(file).splitlines()
         for line in lines:
             lang = language or script_language(line)
             typer.echo(redact(line, lang))
@@ -431,6 +432,8 @@ def _read_text(source: str) -> str:
     """A text file's content (or stdin for "-"), with a clear error for a missing or undecodable file."""
     if source == "-":
         return sys.stdin.read()
+    if not source.strip():
+        raise AcwError("the file name is an empty string (an unset shell variable?)")
     path = Path(source)
     try:
         return path.read_text(encoding="utf-8-sig")

@@ -268,6 +268,18 @@ class PipelineConfig(Section):
     batch: BatchConfig = BatchConfig()
     llm: LlmConfig = LlmConfig()
 
+    @model_validator(mode="after")
+    def _templates_in_the_pipeline_languages(self) -> PipelineConfig:
+        for reason, by_language in self.acw.templates.items():
+            unknown = sorted(set(by_language) - set(self.languages))
+            if unknown:
+                listed = ", ".join(unknown)
+                raise ValueError(f"acw.templates.{reason} has {listed}, not among languages {self.languages}")
+        missing = [code for code in self.languages if code not in self.acw.templates["default"]]
+        if missing:
+            raise ValueError(f"acw.templates.default needs a template in every language; missing: {', '.join(missing)}")
+        return self
+
     @field_validator("languages")
     @classmethod
     def _whisper_knows_them(cls, languages: list[str]) -> list[str]:
@@ -316,8 +328,16 @@ def read_lexicon(path: Path, what: str, build: Callable[[dict], T]) -> T:
 
 
 def template_fields(sentence: str) -> list[str]:
-    """The {fields} an ACW summary template sentence names (ValueError for a stray brace)."""
-    return [name for _, name, _, _ in string.Formatter().parse(sentence) if name is not None]
+    """The {fields} an ACW summary template sentence names; ValueError for a stray brace, a format spec or a
+    conversion ("{reason:d}", "{reason!r}"): fields are plain text, and a spec would fail on every call."""
+    named = []
+    for _, name, spec, conversion in string.Formatter().parse(sentence):
+        if name is None:
+            continue
+        if spec or conversion:
+            raise ValueError(f"write {{{name}}} plainly, without ':{spec}' or '!{conversion}'")
+        named.append(name)
+    return named
 
 
 def with_overrides(config: PipelineConfig, **sections: dict) -> PipelineConfig:

@@ -90,7 +90,10 @@ def resolve_due_date(due_text: str, language: str, call_time: datetime) -> date 
         language = script_language(text)
     for pattern, rule in _RUSSIAN_RULES if language == "ru" else _ENGLISH_RULES:
         if match := pattern.search(text):
-            return rule(match, text, call_time)
+            try:
+                return rule(match, text, call_time)
+            except OverflowError:  # a call in the year 9999: no calendar date after it
+                return None
     return None
 
 

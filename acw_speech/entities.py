@@ -21,10 +21,10 @@ from pathlib import Path
 
 from acw_speech.config import MODELS_DIR, read_lexicon
 from acw_speech.records import AGENT, CUSTOMER, Entity, Turn
+from acw_speech.redaction import PLACEHOLDER
 from acw_speech.text import russian_form
 
 LEXICON = MODELS_DIR / "lexicons" / "entities.yaml"
-PLACEHOLDER = re.compile(r"\[([A-Z_]+)\]")
 TYPED_SLOTS = ("source_account", "destination_account", "account", "card_type", "amount", "date", "time")
 
 
@@ -60,17 +60,27 @@ def find_entities(turns: tuple[Turn, ...] | list[Turn], language: str, path: Pat
 
 def _said(text: str, turn: Turn, words: EntityWords) -> list[Entity]:
     """Entities a turn states outright: by pattern, accounts moved between, and personal-data placeholders."""
-    found = []
-    for kind, patterns in words.patterns.items():
-        for pattern in patterns:
-            for m in pattern.finditer(text):
-                found.append(Entity(kind, _normal(m.group("value"), words), m.group().strip(), turn.index))
-    for kind, pattern in (("source_account", words.source), ("destination_account", words.destination)):
-        for m in pattern.finditer(text):
-            found.append(Entity(kind, _normal(m.group("value"), words), m.group().strip(), turn.index))
+    matches = [(kind, m) for kind, patterns in words.patterns.items() for p in patterns for m in p.finditer(text)]
+    matches += [(kind, m) for kind, p in (("source_account", words.source), ("destination_account", words.destination))
+                for m in p.finditer(text)]  # fmt: skip
+    kept = [(kind, m) for kind, m in matches if not any(k == kind and _inside(m, o) for k, o in matches)]
+    found = [Entity(kind, _value(kind, m, words), _said_words(m), turn.index) for kind, m in _in_order(kept)]
     for m in PLACEHOLDER.finditer(turn.text):
-        found.append(Entity(m.group(1).lower(), m.group(), m.group(), turn.index))
+        found.append(Entity(m.group()[1:-1].lower(), m.group(), m.group(), turn.index))
     return found
+
+
+def _in_order(matches: list[tuple[str, re.Match]]) -> list[tuple[str, re.Match]]:
+    return sorted(matches, key=lambda pair: pair[1].start())
+
+
+def _inside(m: re.Match, other: re.Match) -> bool:
+    """Whether match `m` lies within the longer match `other` ("2:15" within "2:15 pm")."""
+    return other.start() <= m.start() and m.end() <= other.end() and other.end() - other.start() > m.end() - m.start()
+
+
+def _said_words(m: re.Match) -> str:
+    return m.group().strip().rstrip(".,")
 
 
 def _answer(slot: str, text: str, turn: Turn, words: EntityWords) -> list[Entity]:
@@ -80,11 +90,30 @@ def _answer(slot: str, text: str, turn: Turn, words: EntityWords) -> list[Entity
         kind = {"source_account": "account", "destination_account": "account"}.get(slot, slot)
         patterns = (*words.patterns.get(kind, ()), *words.bare.get(kind, ()))
         match = next((m for p in patterns if (m := p.search(text))), None)
-        return [Entity(slot, _normal(match.group("value"), words), text.strip(), turn.index)] if match else []
+        return [Entity(slot, _value(kind, match, words), text.strip(), turn.index)] if match else []
     value = words.answer_lead.sub("", text.strip().rstrip(".!?")).strip(" ,.")
     if not value or len(value.split()) > 6 or PLACEHOLDER.fullmatch(value):
         return []  # a long answer is no name, and a redacted one is already an entity
     return [Entity(slot, value.lower(), text.strip(), turn.index)]
+
+
+def _value(kind: str, m: re.Match, words: EntityWords) -> str:
+    """The stored value of a match: an amount with its decimals ("99,90" -> "99.90"), a code as said without spaces
+    ("ab-12 345" -> "AB-12345"), a time on the 24-hour clock, a word in its normal form ("текущего" -> "current")."""
+    value = m.group("value")
+    if kind == "amount":
+        cents = m.groupdict().get("cents")
+        return _amount(value) + (f".{int(cents):02d}" if cents else "")
+    if kind in ("order_number", "reference"):
+        return re.sub(r"\s+", "", value).upper()
+    return _normal(value, words)
+
+
+def _amount(said: str) -> str:
+    """Digits with thousands separators (",", ".", " ") and a decimal part of one or two digits after "," or "."."""
+    whole, decimals = re.fullmatch(r"([\d ,.]*?)(?:[.,](\d{1,2}))?", said.strip()).groups()
+    whole = re.sub(r"[ ,.]", "", whole)
+    return f"{whole}.{decimals}" if decimals else whole
 
 
 def _normal(value: str, words: EntityWords) -> str:
@@ -94,10 +123,6 @@ def _normal(value: str, words: EntityWords) -> str:
     for stem, normal in words.normal.items():
         if value.startswith(stem) and not stem.isascii():
             return normal
-    amount = re.fullmatch(r"(\d[\d, ]*)(?:[.,](\d\d))?", value)
-    if amount:
-        whole = re.sub(r"[, ]", "", amount.group(1))
-        return f"{whole}.{amount.group(2)}" if amount.group(2) else whole
     time = re.fullmatch(r"(\d{1,2})(?::(\d\d))?\s?([ap])\.?\s?m\.?", value)
     if time:
         hour = int(time.group(1)) % 12 + (12 if time.group(3) == "p" else 0)

@@ -5,8 +5,8 @@ Each is a `DraftLine` with the turns it came from, found by cue phrases per lang
 
 - actions: the agent's sentences saying what was done ("I've raised a refund request", "перевод выполнен");
 - outcome: escalated (the agent hands the call on) before callback_promised (the agent or company will call back)
-  before unresolved (the agent's last words say it cannot be done) before resolved (something was done, the
-  agent closes with "anything else?" or the customer ends with thanks); with none of these, unresolved;
+  before unresolved (the agent's last words say it cannot be done) before resolved (something was done or
+  arranged, the agent closes with "anything else?" or the customer ends with thanks); with none, unresolved;
 - request: refund, return, complaint or order when the call says so, else what the taxonomy gives the reason.
 """
 
@@ -65,8 +65,9 @@ def call_outcome(
     customer = [s for s in sentences if s.role == CUSTOMER]
     last = max((s.turn_index for s in customer), default=None)
     thanked = [s.turn_index for s in customer if s.turn_index == last and words.thanks.search(_lower(s.text))]
-    if done or closing or thanked:
-        return DraftLine("resolved", tuple(sorted(set(done + closing + thanked))))
+    arranged = [f.turn_index for f in follow_ups if f.owner in (AGENT, COMPANY)]  # "we will send a replacement"
+    if done or closing or thanked or arranged:
+        return DraftLine("resolved", tuple(sorted(set(done + closing + thanked + arranged))))
     return DraftLine("unresolved", ())
 
 

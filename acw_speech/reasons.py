@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from acw_speech.config import ReasonsConfig
 from acw_speech.errors import ModelError
 from acw_speech.records import AGENT, CUSTOMER, ReasonPrediction, Turn
+from acw_speech.redaction import PLACEHOLDER, without_placeholders
 from acw_speech.text import russian_form
 
 OTHER = "other"
@@ -127,7 +128,8 @@ def classify_text(text: str, model: ReasonModel, config: ReasonsConfig | None = 
 def classify_call(turns: Sequence[Turn], model: ReasonModel, config: ReasonsConfig | None = None) -> ReasonPrediction:
     """The contact reason of a whole call, weighing the customer's first statements of the problem most."""
     config = config or ReasonsConfig()
-    speaking = [t for t in _reason_turns(turns) if t.text.strip()]
+    said = [replace(t, text=about_the_call(t.text)) for t in _reason_turns(turns)]
+    speaking = [t for t in said if t.text]
     if not speaking:
         return ReasonPrediction(reason=OTHER, confidence=0.0)
     reasons = model.reasons
@@ -144,6 +146,20 @@ def classify_call(turns: Sequence[Turn], model: ReasonModel, config: ReasonsConf
         evidence_turns=tuple(sorted(speaking[i].index for i in strongest if contributions[i, best] > 0)),
         scores={reasons[i]: round(float(totals[i]), 4) for i in np.argsort(-totals)[:TOP_SCORES]},
     )
+
+
+# "my name is [PERSON_NAME]", "my phone number is [PHONE_NUMBER]", "меня зовут [PERSON_NAME]": the caller saying who
+# they are, which the model would otherwise read as asking to change their name, number or address
+_SELF_DETAILS = re.compile(
+    r"\b(?:(?:my|our) (?:\w+ ){0,2}(?:is|was|'s)|this is|i'm|i am|меня зовут|мо[йяеё] \w+(?: \w+)?|это)[\s:—-]*"
+    + PLACEHOLDER.pattern,
+    re.IGNORECASE,
+)
+
+
+def about_the_call(text: str) -> str:
+    """A redacted turn as the reason model reads it: without the caller's own details and their placeholders."""
+    return without_placeholders(_SELF_DETAILS.sub(" ", text))
 
 
 def _reason_turns(turns: Sequence[Turn]) -> list[Turn]:

@@ -40,6 +40,14 @@ PLACEHOLDERS = {
     "street_address": "[STREET_ADDRESS]",
 }
 # when two findings overlap, the kind earlier here wins, then the longer one
+PLACEHOLDER = re.compile(r"\[(?:" + "|".join(k.upper() for k in PLACEHOLDERS) + r")\]")  # in a redacted text
+
+
+def without_placeholders(text: str) -> str:
+    """A redacted text without its placeholders: what models that read words should see."""
+    return re.sub(r"\s{2,}", " ", PLACEHOLDER.sub(" ", text)).strip()
+
+
 PRIORITY = ("email", "iban", "card_number", "phone_number", "account_number", "street_address", "person_name")
 CONTEXT_WORDS_BEFORE = 8
 MIN_ACCOUNT_DIGITS = 6  # with "account" said; an unexplained number needs MIN_BARE_DIGITS
@@ -100,7 +108,7 @@ def _lexicon(raw: dict, language: str) -> Lexicon:
         repeats=raw["repeats"] if language == "en" else {},
         plus=frozenset(raw["plus"]),
         context={kind: tuple(stems) for kind, stems in raw["context"].items()},
-        not_names=frozenset(raw["not_names"]),
+        not_names=frozenset(str(w).lower() for w in raw["not_names"]),
         organisation_words=frozenset(raw["organisation_words"]),
     )
 
@@ -289,7 +297,7 @@ _DOT = r"(?:\s*\.\s*|\s+(?:dot|точка)\s+)"
 _JOIN = (
     r"(?:\s*[._-]\s*|\s+(?:dot|underscore|dash|hyphen|точка|нижнее подч[её]ркивание|подч[её]ркивание|дефис|тире)\s+)"
 )
-_LOCAL = rf"[^\W_]+(?:{_JOIN}[^\W_]+|\s+\d+)*"
+_LOCAL = rf"[^\W_]+(?:{_JOIN}[^\W_]+|\s+\d+){{0,8}}"  # bounded: linear on long digit runs
 _EMAIL = re.compile(rf"(?<![\w.]){_LOCAL}{_AT}[^\W_]+(?:{_DOT}[^\W_]+)*{_DOT}{_TLD}(?![\w])", re.IGNORECASE)
 _EMAIL_CUE = re.compile(r"(?:e-?mail(?: address)?(?: is)?|почт[аыу](?: такая)?|имейл|мейл)[\s:—-]+$", re.IGNORECASE)
 
@@ -306,7 +314,7 @@ def _emails(text: str) -> list[tuple[str, int, int]]:
     return found
 
 
-_HOUSE = r"\d+[A-Za-z]?(?:[ -]\d+)*"
+_HOUSE = r"\d+[A-Za-z]?(?:[ -]\d+){0,3}"
 _STREET_EN = (
     r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?|Court|Ct\.?|Place|Way|"
     r"Terrace|Close|Crescent|Highway|Hwy|Parkway|Square|Circle|Row|Gardens|Grove|Mews|Walk|Trail|Hill)"
@@ -384,7 +392,27 @@ def _names(text: str, language: str) -> list[tuple[str, int, int]]:
         if following and following[0].lower() in lex.organisation_words:  # "this is Northwind Bank"
             continue
         found.append(("person_name", words[0].start(), words[-1].end()))
-    return found + _model_names(text, language)
+    return found + _cued_names(text, language, lex) + _model_names(text, language)
+
+
+_STRONG_NAME_CUES = {  # after these, the next one or two words are a name even in lower case (ASR, transcribers)
+    "en": re.compile(r"\b(?:my name is|my name's|my full name is|the name is)\s+", re.IGNORECASE),
+    "ru": re.compile(r"(?:меня зовут|мо[её] имя|моя фамилия|мои имя и фамилия)\s+", re.IGNORECASE),
+}
+
+
+def _cued_names(text: str, language: str, lex: Lexicon) -> list[tuple[str, int, int]]:
+    found = []
+    for cue in _STRONG_NAME_CUES[language].finditer(text):
+        words = []
+        for word in _WORD.finditer(text, cue.end()):
+            between = text[(words[-1].end() if words else cue.end()) : word.start()]
+            if len(words) == 2 or between.strip() or word.group().lower() in lex.not_names or word.group().isdigit():
+                break
+            words.append(word)
+        if words:
+            found.append(("person_name", words[0].start(), words[-1].end()))
+    return found
 
 
 def _model_names(text: str, language: str) -> list[tuple[str, int, int]]:
@@ -396,7 +424,7 @@ def _model_names(text: str, language: str) -> list[tuple[str, int, int]]:
     return [
         ("person_name", start, end)
         for start, end in spans
-        if text[start].isupper()
+        if _CAPITALISED[language].match(text, start)  # a name in this language's letters ("Ваша" is not English)
         and not all(w.lower() in lex.not_names for w in _WORD.findall(text[start:end]))
         and not _ORGANISATION_BEFORE[language].search(text[:start])
     ]
@@ -431,9 +459,45 @@ def _natasha_persons(text: str) -> list[tuple[int, int]]:
 
 
 def find_personal_data(text: str, language: str) -> list[PersonalData]:
-    """Personal data in one utterance, in text order and never overlapping (the more specific kind wins)."""
+    """Personal data in a text, in text order and never overlapping (the more specific kind wins).
+
+    Read with the rules of `language` and of the other language whose letters the text holds (a Russian call
+    with an English sentence), and in pieces of at most PIECE_CHARS cut between sentences, so a long text costs
+    time in proportion to its length."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+    languages = [language] + [other for other in LANGUAGES if other != language and _has_letters_of(text, other)]
+    spans = []
+    for start, end in _pieces(text):
+        for lang in languages:
+            spans += [(p.kind, start + p.start, start + p.end) for p in _find_in(text[start:end], lang)]
+    return [PersonalData(kind, start, end, text[start:end]) for kind, start, end in _without_overlaps(spans)]
+
+
+PIECE_CHARS = 4000
+_LETTERS = {  # a sentence's worth of the other language: three words in a row, not a model name or a code
+    "en": re.compile(r"[A-Za-z]{2,}[,.]?\s+[A-Za-z]{2,}[,.]?\s+[A-Za-z]{2,}"),
+    "ru": re.compile(r"[А-Яа-яЁё]{2,}[,.]?\s+[А-Яа-яЁё]{2,}[,.]?\s+[А-Яа-яЁё]{2,}"),
+}
+
+
+def _has_letters_of(text: str, language: str) -> bool:
+    return bool(_LETTERS[language].search(text))
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of pieces of at most PIECE_CHARS, each cut after a sentence end (else a space) near its end."""
+    pieces, start = [], 0
+    while len(text) - start > PIECE_CHARS:
+        window = text[start : start + PIECE_CHARS]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "), window.rfind("\n"))
+        cut = cut + 1 if cut > PIECE_CHARS // 2 else (window.rfind(" ") if window.rfind(" ") > 0 else PIECE_CHARS)
+        pieces.append((start, start + cut))
+        start += cut
+    return pieces + [(start, len(text))]
+
+
+def _find_in(text: str, language: str) -> list[PersonalData]:
     rewritten = rewrite_spoken_numbers(text, language)
     spoken = rewritten.text
     found = _emails(spoken) + _ibans(spoken)
@@ -441,7 +505,7 @@ def find_personal_data(text: str, language: str) -> list[PersonalData]:
     found += _numbers(rewritten, language, taken) + _addresses(spoken, language)
     spans = [(kind, *rewritten.original(start, end)) for kind, start, end in found]
     spans += _names(text, language)
-    return [PersonalData(kind, start, end, text[start:end]) for kind, start, end in _without_overlaps(spans)]
+    return [PersonalData(kind, start, end, text[start:end]) for kind, start, end in spans]
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:

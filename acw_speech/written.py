@@ -5,12 +5,14 @@ Two forms are read:
 - JSON: a list of turns `{"role": "agent"|"customer", "text": ..., "start": s, "end": s}` (start and end
   optional), or an object with such a list under "turns";
 - plain text: one turn per line, each starting with its speaker, `Agent:` / `Customer:` (also `Оператор:`,
-  `Клиент:`, `Operator:`, `Caller:`); a line without a prefix continues the turn above.
+  `Клиент:`, `Operator:`, `Caller:`); a line without a prefix continues the turn above, and a capitalised word
+  and a colon that names no known speaker ("Supervisor:") is refused rather than guessed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from acw_speech.errors import AcwError
@@ -29,6 +31,7 @@ SPEAKERS = {
     "абонент": CUSTOMER,
 }
 _PREFIX = re.compile(r"^\s*(\w+)\s*:\s*(.*)$")
+MAX_SECONDS = 7 * 24 * 3600.0  # longer than any call: a time past this is a mistake in the file
 
 
 class TranscriptFormatError(AcwError):
@@ -40,10 +43,20 @@ def read_written_transcript(text: str, language: str | None = None) -> Transcrip
     stripped = text.strip()
     if not stripped:
         raise TranscriptFormatError("the transcript is empty")
-    rows = _json_turns(stripped) if stripped[0] in "[{" else _prefixed_turns(stripped)
+    rows = _json_turns(stripped) if _looks_like_json(stripped) else _prefixed_turns(stripped)
     turns = tuple(Turn(i, role, start, end, words, 1.0) for i, (role, words, start, end) in enumerate(rows))
     guessed = language or script_language(" ".join(t.text for t in turns))
     return Transcript(turns, guessed, None, "written", 1.0)
+
+
+def _looks_like_json(text: str) -> bool:
+    if text[0] in "[{":
+        return True
+    try:
+        json.loads(text)  # a lone string, number or null: JSON, just not turns
+        return True
+    except json.JSONDecodeError:
+        return False
 
 
 def _json_turns(text: str) -> list[tuple[str, str, float, float]]:
@@ -72,11 +85,13 @@ def _json_turns(text: str) -> list[tuple[str, str, float, float]]:
 
 def _times(turn: dict, i: int, clock: float) -> tuple[float, float]:
     """A turn's start and end: as given, or two seconds a turn after the one before."""
-    try:
-        start = float(turn["start"]) if turn.get("start") is not None else clock
-        end = float(turn["end"]) if turn.get("end") is not None else start + 2.0
-    except (TypeError, ValueError):
-        raise TranscriptFormatError(f"turn {i}: start and end must be numbers of seconds") from None
+    given = [turn.get(key) for key in ("start", "end")]
+    if any(isinstance(v, bool) or (v is not None and not isinstance(v, (int, float))) for v in given):
+        raise TranscriptFormatError(f"turn {i}: start and end must be numbers of seconds")
+    start = float(given[0]) if given[0] is not None else clock
+    end = float(given[1]) if given[1] is not None else start + 2.0
+    if not (math.isfinite(start) and math.isfinite(end)) or end > MAX_SECONDS:
+        raise TranscriptFormatError(f"turn {i}: start and end must be finite seconds under {MAX_SECONDS:.0f}")
     if start < 0 or end < start:
         raise TranscriptFormatError(f"turn {i}: start {start} and end {end} are not a time span")
     return start, end
@@ -91,6 +106,11 @@ def _prefixed_turns(text: str) -> list[tuple[str, str, float, float]]:
         role = SPEAKERS.get(match.group(1).lower()) if match else None
         if role is not None:
             rows.append([role, match.group(2).strip()])
+        elif match and match.group(1)[0].isupper() and not match.group(1).isupper():
+            raise TranscriptFormatError(  # "Supervisor: ..." read as the agent's words would put words in their mouth
+                f"line {number}: unknown speaker {match.group(1)!r}; each turn is the agent's or the customer's "
+                f"({', '.join(sorted(SPEAKERS))})"
+            )
         elif rows:
             rows[-1][1] = f"{rows[-1][1]} {line.strip()}".strip()
         else:

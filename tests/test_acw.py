@@ -319,3 +319,49 @@ def test_russian_third_party_and_refund_promises_are_the_company_s(sentence, due
 )
 def test_past_negated_and_questioned_statements_are_not_follow_ups(language, sentence):
     assert draft(call(language, ("agent", sentence))).follow_ups == ()
+
+
+@pytest.mark.parametrize(
+    "transcript, outcome",
+    [
+        (
+            call(
+                "en",
+                ("customer", "I want to cancel, let me speak to your manager."),
+                ("agent", "Of course, my supervisor will call you back today."),
+            ),
+            "escalated",
+        ),
+        (
+            call(
+                "ru",
+                ("customer", "Хочу пожаловаться на списание."),
+                ("agent", "Я передаю ваш вопрос старшему специалисту."),
+            ),
+            "escalated",
+        ),
+        (
+            call(
+                "en",
+                ("customer", "My phone arrived broken and I need a new one."),
+                ("agent", "We will send a replacement by Friday."),
+            ),
+            "resolved",
+        ),
+        (
+            call(
+                "en",
+                ("customer", "Can you waive the late fee on my account?"),
+                ("agent", "Unfortunately I can't waive that fee."),
+            ),
+            "unresolved",
+        ),
+        (
+            call("en", ("customer", "My internet keeps dropping."), ("agent", "I'll call you back tomorrow.")),
+            "callback_promised",
+        ),
+    ],
+    ids=["supervisor_calls_back", "ru_handed_to_senior", "replacement_arranged", "refused", "callback"],
+)
+def test_outcome_of_the_call(transcript, outcome):
+    assert draft(transcript).outcome.text == outcome

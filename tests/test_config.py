@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from acw_speech.config import DEFAULT_PIPELINE, load_pipeline, with_overrides
 from acw_speech.errors import ConfigError
@@ -62,3 +63,20 @@ def test_a_broken_lexicon_is_a_config_error_naming_the_file(tmp_path):
         load_entity_words(broken)
     with pytest.raises(ConfigError, match="cannot read feedback cues"):
         read_lexicon(tmp_path / "missing.yaml", "feedback cues", dict)
+
+
+@pytest.mark.parametrize(
+    "templates, message",
+    [
+        ({"default": {"en": ["Reason {reason:d}"], "ru": ["x"]}}, "without ':d'"),
+        ({"default": {"en": ["{reason!r}"], "ru": ["x"]}}, "without"),
+        ({"default": {"en": ["{bogus}"], "ru": ["x"]}}, "names {bogus}"),
+        ({"default": {"ru": ["x"]}}, "missing: en"),
+        ({"default": {"en": ["x"], "ru": ["x"]}, "refund_return": {"zz": ["x"]}}, "has zz, not among languages"),
+    ],
+)
+def test_summary_templates_that_would_fail_on_calls_are_refused_at_load(tmp_path, templates, message):
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump({"acw": {"templates": templates}}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_pipeline(path)

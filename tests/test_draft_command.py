@@ -130,3 +130,27 @@ def test_redact_command_prints_each_text_redacted_and_what_it_found(tmp_path):
         "  card_number: four one one one one one one one one one one one one one one one",
         "заказ 48213",
     ]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('"hello"', "non-empty list of turns"),
+        ('[{"role": "agent", "text": "hi", "start": true}]', "numbers of seconds"),
+        ('[{"role": "customer", "text": "hi", "start": 0, "end": 1e308}]', "finite seconds"),
+        ("Agent: hello\nSupervisor: I am joining the call", "line 2: unknown speaker 'Supervisor'"),
+    ],
+)
+def test_more_unreadable_transcripts_name_the_problem(text, message):
+    with pytest.raises(AcwError, match=message):
+        read_written_transcript(text)
+
+
+def test_a_call_in_the_last_year_of_the_calendar_gets_no_due_date_and_no_traceback(tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text("Agent: I'll call you back tomorrow.\nCustomer: Thanks.\n", encoding="utf-8")
+
+    run = acw("draft", str(path), "--call-time", "9999-12-31T23:00:00-05:00")
+
+    assert run.returncode == 0, run.stderr
+    assert [(f["due_text"], f["due_date"]) for f in json.loads(run.stdout)["follow_ups"]] == [("tomorrow", None)]

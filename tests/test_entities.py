@@ -51,13 +51,13 @@ def test_stated_values_and_personal_data_placeholders():
         ("customer", "My order number is 48213 and I paid $45.99 with my debit card on Friday at 3 pm."),
         ("customer", "Call me on [PHONE_NUMBER], reference AB-12345."),
     ]
-    assert found(rows) == [
+    assert found(rows) == [  # in the order they were said
+        ("order_number", "48213", 0),
         ("amount", "45.99", 0),
         ("card_type", "debit", 0),
         ("date", "friday", 0),
         ("time", "15:00", 0),
-        ("order_number", "48213", 0),
-        ("reference", "ab-12345", 1),
+        ("reference", "AB-12345", 1),
         ("phone_number", "[PHONE_NUMBER]", 1),
     ]
 
@@ -70,9 +70,9 @@ def test_russian_entities_and_a_company_named_in_answer():
     ]
     assert found(rows, "ru") == [
         ("amount", "2000", 0),
-        ("date", "friday", 0),
         ("source_account", "current", 0),
         ("destination_account", "savings", 0),
+        ("date", "friday", 0),
         ("organisation", "теплосеть", 2),
     ]
 
@@ -83,3 +83,20 @@ def test_a_long_answer_to_a_name_question_is_not_taken_for_a_name():
         ("customer", "hold on let me look for the paper bill it is here"),
     ]
     assert found(rows) == []
+
+
+@pytest.mark.parametrize(
+    "text, language, amounts",
+    [
+        ("списали 99,90 руб и ещё 1 200,50 рублей", "ru", ["99.90", "1200.50"]),
+        ("за доставку 12,5 рублей, итого 150 руб 30 коп", "ru", ["12.5", "150.30"]),
+        ("it was forty nine dollars and ninety nine cents, then $1,200.50", "en", ["49.99", "1200.50"]),
+    ],
+)
+def test_amounts_keep_their_decimals_whatever_the_separators(text, language, amounts):
+    assert [value for kind, value, _ in found([("customer", text)], language) if kind == "amount"] == amounts
+
+
+def test_codes_said_digit_by_digit_and_times_found_once():
+    rows = [("customer", "My order number is seven eight four five one two and I called at 2:15 pm.")]
+    assert found(rows) == [("order_number", "784512", 0), ("time", "14:15", 0)]
