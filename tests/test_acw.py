@@ -365,3 +365,11 @@ def test_past_negated_and_questioned_statements_are_not_follow_ups(language, sen
 )
 def test_outcome_of_the_call(transcript, outcome):
     assert draft(transcript).outcome.text == outcome
+
+
+def test_a_reason_with_its_own_template_is_summarised_with_it():
+    own = {"billing_dispute": {"en": ["Dispute: {reason}, create {request}."]}}
+    templates = {**CONFIG.templates, **own}
+
+    assert draft(ANGRY_EN, templates=templates).summary == "Dispute: Billing dispute, create refund."
+    assert draft(NO_PROMISES_EN, reason="balance_enquiry", templates=templates).summary.startswith("Contact reason:")

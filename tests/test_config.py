@@ -80,3 +80,10 @@ def test_summary_templates_that_would_fail_on_calls_are_refused_at_load(tmp_path
     path.write_text(yaml.safe_dump({"acw": {"templates": templates}}, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_pipeline(path)
+
+
+def test_the_default_pipeline_shows_the_summary_templates_a_pipeline_without_them_gets():
+    from acw_speech.config import DEFAULT_TEMPLATES
+
+    # a centre's own pipeline that leaves out acw.templates drafts exactly like the default one
+    assert load_pipeline().acw.templates == DEFAULT_TEMPLATES
